@@ -1,0 +1,137 @@
+# bgf - build, test, run. GNU make, C17, no autotools.
+#   make            every program into build/
+#   make test       every test (unit + integration); SAN=1 builds with ASan+UBSan into build/san
+#   make run        bgfd in the foreground on the embedded loopback default
+#   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make bench      benchmarks (bench/), prints tables
+#   make demo       the lawful-interception demo on loopback
+
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+SAN     ?= 0
+BUILD   := build
+OPT     ?= -O2
+ifeq ($(SAN),1)
+BUILD   := build/san
+OPT     := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla -Wno-unused-parameter
+CFLAGS  ?=
+CFLAGS  += -std=c17 -D_GNU_SOURCE -g $(OPT) $(WARN) -Isrc -MMD -MP
+SANFLAGS := -fsanitize=address,undefined
+LDFLAGS += $(if $(filter 1,$(SAN)),$(SANFLAGS))
+
+MODULES := common h248 mg dp li
+# module -> modules it links against (in link order)
+DEPS_common :=
+DEPS_h248   := common
+DEPS_li     := common
+DEPS_dp     := li common
+DEPS_mg     := dp li h248 common
+# module -> system libraries
+SYS_common  := -lpthread
+SYS_h248    :=
+SYS_li      := -lcrypto -lpcap
+SYS_dp      := -lpthread
+SYS_mg      := -linih -lcrypto -lpthread
+
+srcs    = $(sort $(wildcard src/$(1)/*.c))
+objs    = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs,$(1)))
+libof   = $(BUILD)/lib/libbgf_$(1).a
+closure = $(1) $(DEPS_$(1))
+libsof  = $(foreach m,$(call closure,$(1)),$(call libof,$(m)))
+sysof   = $(sort $(foreach m,$(call closure,$(1)),$(SYS_$(m))))
+
+# programs: src/bin/NAME.c, with the module whose closure it links
+PROGRAMS := bgf-h248 bgfd bgf-licn bgf-df
+MOD_bgf-h248 := h248
+MOD_bgfd     := mg
+MOD_bgf-licn := li
+MOD_bgf-df   := li
+
+all: $(foreach p,$(PROGRAMS),$(if $(wildcard src/bin/$(p).c),$(BUILD)/$(p)))
+
+define module_rules
+$(call libof,$(1)): $(call objs,$(1))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	$$(if $$^,ar rcs $$@ $$^,ar rcs $$@)
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+define program_rules
+$(BUILD)/$(1): src/bin/$(1).c $(call libsof,$(MOD_$(1)))
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -o $$@ $$< $(call libsof,$(MOD_$(1))) $$(LDFLAGS) $(call sysof,$(MOD_$(1)))
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p))))
+
+# unit tests: tests/MOD/test_*.c, one binary each, linked with cmocka and MOD's closure
+UNIT_SRCS := $(sort $(wildcard $(foreach m,$(MODULES) tools,tests/$(m)/test_*.c)))
+UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+MOD_tools := mg li h248
+
+define unit_rule
+$(patsubst tests/%.c,$(BUILD)/tests/%,$(1)): $(1) $(call libsof,$(MOD_$(2))) $(wildcard tests/$(2)/*.h)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -Itests -o $$@ $$< $(call libsof,$(MOD_$(2))) $$(LDFLAGS) $(call sysof,$(MOD_$(2))) -lcmocka
+endef
+MOD_common := common
+MOD_h248 := h248
+MOD_li := li
+MOD_dp := dp
+MOD_mg := mg
+$(foreach t,$(UNIT_SRCS),$(eval $(call unit_rule,$(t),$(word 2,$(subst /, ,$(t))))))
+
+# helper programs that integration tests need (tests/MOD/*_tool.c style: tests/helpers/NAME.c)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(call libsof,mg)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(call libsof,mg) $(LDFLAGS) $(call sysof,mg)
+
+TESTS ?= all
+deps-test:
+	@scripts/deps.sh test
+deps-run:
+	@scripts/deps.sh run
+
+test: deps-test all $(UNIT_BINS) $(HELPER_BINS)
+	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh $(TESTS)
+
+run: deps-run $(BUILD)/bgfd
+	$(BUILD)/bgfd $(RUN_ARGS)
+
+# --- fuzzing (clang libFuzzer) ---
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SRC_ALL = $(foreach m,$(MODULES),$(call srcs,$(m)))
+build/fuzz/%: fuzz/%.c $(FUZZ_SRC_ALL)
+	@mkdir -p $(@D)
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(call srcs,h248) $(call srcs,common) $(call srcs,li) -lcrypto -lpcap -lpthread
+fuzz: deps-test $(FUZZ_BINS)
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+bench: all
+	@scripts/deps.sh bench
+	@bench/run.sh
+
+demo: all
+	@scripts/deps.sh test
+	@scripts/demo.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all test run fuzz bench demo clean deps-test deps-run
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,127 @@
+/* dp.h - THE SEAM between the control plane (src/mg) and the data plane (src/dp).
+ *
+ * The control plane turns contexts into gates and reaches the data plane only through the
+ * calls below: gate open, modify and close requests, statistics read back, and events
+ * (hanging termination) polled back. A request is a plain value: nothing in it points into
+ * control-plane memory, so the data plane can run in worker threads now and in a kernel fast
+ * path later. Nothing in src/mg touches a media socket.
+ *
+ * A gate is one stream of one termination: a local RTP port (even) and RTCP port (odd) with
+ * its remote peer. Two gates with the same ctx_id and stream_id are peers: what reaches one
+ * gate's local ports from its remote leaves from the peer gate's local ports towards the
+ * peer's remote. A gate without a peer drops what it receives (counted).
+ *
+ * Threads: every dp_* call below is made by the control-plane thread only (one caller).
+ * The data plane applies requests in its workers; calls return once the request is queued
+ * (dp_gate_open binds the sockets first and reports a bind failure synchronously). */
+#ifndef BGF_DP_H
+#define BGF_DP_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/netaddr.h"
+#include "li/tap.h"
+
+typedef struct dp dp_t;
+
+typedef enum {
+    DP_MODE_INACTIVE = 0, /* nothing in, nothing out */
+    DP_MODE_SENDONLY,     /* the termination sends to its remote; media from the remote dropped */
+    DP_MODE_RECVONLY,     /* media from the remote accepted; nothing sent towards the remote */
+    DP_MODE_SENDRECV,
+} dp_mode_t;
+
+typedef struct dp_filter {
+    bool addr_on;           /* gm/saf: accept only sources matching addr/mask */
+    netaddr_t addr, mask;   /* gm/sam; when addr_on and addr unset: the remote address */
+    bool port_on;           /* gm/spf: accept only source ports in [port_lo, port_hi] */
+    uint16_t port_lo, port_hi; /* gm/spr; when port_on and both 0: the remote port */
+} dp_filter_t;
+
+typedef struct dp_policer {
+    bool on;                /* tman/pol */
+    uint32_t sdr;           /* tman/sdr, bytes/s */
+    uint32_t mbs;           /* tman/mbs, bytes */
+    uint32_t pdr;           /* tman/pdr, bytes/s, 0 = single rate */
+    uint32_t dvt;           /* tman/dvt, microseconds, peak bucket depth = pdr*dvt */
+} dp_policer_t;
+
+typedef struct dp_gate_req {
+    uint32_t gate_id;       /* chosen by the control plane, unique while open, != 0 */
+    uint32_t ctx_id;        /* context; gates with equal ctx_id and stream_id are peers */
+    uint16_t stream_id;
+    netaddr_t local;        /* local address and RTP port (even); RTCP is port + 1 */
+    netaddr_t remote_rtp;   /* remote RTP address; unset or port 0 = not yet known */
+    netaddr_t remote_rtcp;  /* remote RTCP address; unset = remote_rtp with port + 1 */
+    dp_mode_t mode;
+    uint8_t dscp;           /* ds/dscp, 0..63 */
+    bool latch;             /* ipnat/latch */
+    dp_filter_t filter;
+    dp_policer_t policer;
+    uint32_t hang_timer_s;  /* hangterm/timerx, 0 = off */
+    li_tap_conf_t tap;      /* interception (confidential: never logged) */
+} dp_gate_req_t;
+
+/* Which fields a modify changes. */
+enum {
+    DP_MOD_REMOTE = 1u << 0,
+    DP_MOD_MODE = 1u << 1,
+    DP_MOD_DSCP = 1u << 2,
+    DP_MOD_LATCH = 1u << 3,
+    DP_MOD_FILTER = 1u << 4,
+    DP_MOD_POLICER = 1u << 5,
+    DP_MOD_HANG = 1u << 6,
+    DP_MOD_TAP = 1u << 7,
+};
+
+/* Ordinary statistics of a gate (RTP + RTCP together unless split below). Never carries
+ * interception counters. */
+typedef struct dp_gate_stats {
+    uint64_t pkts_in, octets_in;    /* received from the remote, accepted (rtp/pr, nt/or) */
+    uint64_t pkts_out, octets_out;  /* sent towards the remote (rtp/ps, nt/os) */
+    uint64_t rtcp_in, rtcp_out;     /* of which RTCP packets */
+    uint64_t drop_filter, drop_mode, drop_policer, drop_malformed, drop_nopeer, drop_error;
+    uint64_t rtp_lost;              /* rtp/pl: packets lost by sequence number */
+    uint32_t jitter_us;             /* rtp/jit: RFC 3550 interarrival jitter, microseconds */
+    uint64_t last_rx_ms;            /* CLOCK_MONOTONIC ms of the last accepted packet, 0 = none */
+    netaddr_t latched_rtp, latched_rtcp; /* where the gate sends now (after latching) */
+} dp_gate_stats_t;
+
+typedef struct dp_config {
+    unsigned workers;         /* 0 = one per online core */
+    uint32_t max_gates;       /* capacity: gates open at once */
+    uint8_t default_dscp;
+    bool default_latch;       /* used by the control plane when ipnat/latch is absent */
+    uint32_t relatch_idle_ms; /* a latched source silent this long may be replaced (0 = never) */
+    /* interception */
+    li_sender_t *(*li_sender_for_worker)(unsigned worker, void *arg); /* NULL = no LI */
+    void *li_arg;
+} dp_config_t;
+
+typedef enum { DP_EV_HANGTERM = 1 } dp_event_type_t;
+typedef struct dp_event {
+    dp_event_type_t type;
+    uint32_t gate_id;
+} dp_event_t;
+
+/* Start the workers. Returns NULL and fills err on failure. */
+dp_t *dp_start(const dp_config_t *cfg, char *err, size_t errlen);
+void dp_stop(dp_t *dp);
+
+/* Bind the gate's RTP and RTCP sockets and hand the gate to a worker.
+ * 0, -EADDRINUSE (try another port), -ENOSPC (capacity), -EEXIST, other -errno. */
+int dp_gate_open(dp_t *dp, const dp_gate_req_t *req);
+/* Change the fields named in `what` (DP_MOD_*). 0 or -ENOENT. */
+int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what);
+/* Close the gate and its sockets; last statistics into `final` when not NULL. */
+int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final);
+/* Current statistics (may lag the worker by one batch). 0 or -ENOENT. */
+int dp_gate_stats(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *out);
+/* Pop up to max pending events (hanging terminations...). Returns the count. */
+int dp_poll_events(dp_t *dp, dp_event_t *ev, int max);
+/* An fd that becomes readable when events are pending (for the control plane's epoll). */
+int dp_event_fd(dp_t *dp);
+/* Gates open now. */
+uint32_t dp_gate_count(dp_t *dp);
+
+#endif
