@@ -75,6 +75,10 @@ void mg_config_default(mg_config_t *cfg);
 /* Load path over the defaults. On error returns -1 with "FILE:LINE: key: what is wrong" in
  * err. */
 int mg_config_load(mg_config_t *cfg, const char *path, char *err, size_t errlen);
+/* SIGHUP: copy into cur the fields of next that may change at run time (MGC list, profile,
+ * log level, [h248] timers, media defaults). Fields that differ but need a restart are named,
+ * comma-separated, in restart; returns how many. (Added for bgfd's reload.) */
+int mg_config_reload(mg_config_t *cur, const mg_config_t *next, char *restart, size_t len);
 /* Find a realm by name; -1 when unknown. */
 int mg_config_realm(const mg_config_t *cfg, const char *name);
 
