@@ -1,0 +1,73 @@
+%% bgf_corpus - generates the H.248 interoperability corpus with Erlang/OTP's megaco encoders.
+%%
+%% Every message is built as megaco records (bgf_corpus_body.hrl) and encoded by
+%% megaco_pretty_text_encoder and megaco_compact_text_encoder for versions 1, 2 and 3.
+%% Each encoding is checked to decode again in megaco before it is written, so the corpus
+%% only holds text megaco itself stands behind.
+%%
+%%   erl -noshell -pa DIR -run bgf_corpus main OUTDIR
+%% writes OUTDIR/NAME.vN.pretty and OUTDIR/NAME.vN.compact, one message per file.
+-module(bgf_corpus).
+-export([main/1, all/0, encode/3, decode/1, decode/2, start/0]).
+
+%% megaco must run for its encoders to find their configuration.
+start() ->
+    case megaco:start() of
+        ok -> ok;
+        {error, {already_started, _}} -> ok;
+        Other -> erlang:error({megaco_start, Other})
+    end.
+
+%% [{Name, Version, Record}] over the three versions.
+all() ->
+    [{Name, V, Msg} || {V, Mod} <- [{1, bgf_corpus_v1}, {2, bgf_corpus_v2}, {3, bgf_corpus_v3}],
+                       {Name, Msg} <- Mod:entries()].
+
+encoder(pretty) -> megaco_pretty_text_encoder;
+encoder(compact) -> megaco_compact_text_encoder.
+
+encode(Form, V, Msg) ->
+    case catch (encoder(Form)):encode_message([], V, Msg) of
+        {ok, Bin} when is_binary(Bin) -> {ok, Bin};
+        {ok, IoList} -> {ok, iolist_to_binary(IoList)};
+        Err -> {error, Err}
+    end.
+
+%% Decoding takes the version from the header; the pretty and compact decoders share one
+%% scanner and parser and accept both forms.
+decode(Bin) -> decode([], Bin).
+decode(Config, Bin) ->
+    case catch megaco_pretty_text_encoder:decode_message(Config, dynamic, Bin) of
+        {ok, Msg} -> {ok, Msg};
+        Err -> {error, Err}
+    end.
+
+main([Dir]) ->
+    start(),
+    ok = filelib:ensure_dir(filename:join(Dir, "x")),
+    N = lists:foldl(fun({Name, V, Msg}, Acc) ->
+                            Acc + write(Dir, Name, V, Msg, pretty) + write(Dir, Name, V, Msg, compact)
+                    end, 0, all()),
+    io:format("~b messages written to ~s~n", [N, Dir]),
+    halt(0);
+main(_) ->
+    io:format(standard_error, "usage: bgf_corpus OUTDIR~n", []),
+    halt(2).
+
+write(Dir, Name, V, Msg, Form) ->
+    File = filename:join(Dir, lists:flatten(io_lib:format("~s.v~b.~s", [Name, V, Form]))),
+    case encode(Form, V, Msg) of
+        {ok, Bin} ->
+            case decode(Bin) of
+                {ok, _} ->
+                    ok = file:write_file(File, Bin),
+                    1;
+                Err ->
+                    io:format(standard_error, "~s: megaco cannot decode its own encoding: ~P~n",
+                              [File, Err, 12]),
+                    halt(1)
+            end;
+        Err ->
+            io:format(standard_error, "~s: megaco cannot encode: ~P~n", [File, Err, 12]),
+            halt(1)
+    end.
