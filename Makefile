@@ -30,7 +30,7 @@ MODULES := common h248 mg dp li
 DEPS_common :=
 DEPS_h248   := common
 DEPS_li     := common
-DEPS_dp     := li common
+DEPS_dp     := common
 DEPS_mg     := dp li h248 common
 # module -> system libraries
 SYS_common  := -lpthread
@@ -122,6 +122,15 @@ build/fuzz/%: fuzz/%.c $(FUZZ_SRC_ALL)
 fuzz: deps-test $(FUZZ_BINS)
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
+# benchmark programs: bench/NAME.c -> build/bench/NAME, linked with the data plane's closure
+# (not part of `all`: bench/run.sh builds them and skips a relay whose program does not build)
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+$(BUILD)/bench/%: bench/%.c $(call libsof,dp)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(call libsof,dp) $(LDFLAGS) $(call sysof,dp)
+bench-bins: $(BENCH_BINS)
+
 bench: all
 	@scripts/deps.sh bench
 	@bench/run.sh
@@ -133,5 +142,5 @@ demo: all
 clean:
 	rm -rf build
 
-.PHONY: all test run fuzz bench demo clean deps-test deps-run
+.PHONY: all test run fuzz bench bench-bins demo clean deps-test deps-run
 -include $(shell find build -name '*.d' 2>/dev/null)
