@@ -1,75 +1,239 @@
-/* dp.c - the data plane's control side (first cut): binds each gate's RTP and RTCP sockets
- * and records the gate so the control plane can open, modify, audit and close gates.
- * Runs in the control-plane thread only (see dp.h). Forwarding arrives with the engine. */
-#include "dp/dp.h"
+/* dp.c - the data plane's control side: starts the workers, binds each gate's RTP and RTCP
+ * sockets, places gates on workers (by ctx_id, so peers share a worker), queues requests on
+ * the workers' rings and reads statistics and events back without locks.
+ * Runs in the control-plane thread only (see dp.h); owns the slot allocator and the
+ * gate_id / context lookup tables. */
+#include "dp/dp_int.h"
 
 #include <errno.h>
+#include <netinet/ip.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
-typedef struct dp_gate_rec {
-    bool used;
-    dp_gate_req_t req;
-    int fd[2]; /* RTP, RTCP */
-} dp_gate_rec_t;
+#include "common/log.h"
 
-struct dp {
-    dp_config_t cfg;
-    dp_gate_rec_t *gates; /* max_gates records */
-    uint32_t count;
-    int evfd;
-};
+/* ---- lookup tables (control thread) ---- */
+
+static uint32_t hash32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    return x ^ (x >> 16);
+}
+
+static uint32_t ctx_key(uint32_t ctx_id, uint16_t stream_id)
+{
+    return hash32(ctx_id ^ hash32(stream_id + 0x9e3779b9U));
+}
+
+static int32_t find_slot(const dp_t *dp, uint32_t gate_id)
+{
+    for (int32_t s = dp->h_id[hash32(gate_id) & dp->hmask]; s >= 0; s = dp->ctl[s].next_id)
+        if (dp->ctl[s].gate_id == gate_id) return s;
+    return -1;
+}
+
+/* An open gate of the same context and stream that has no peer yet. */
+static int32_t find_peer(const dp_t *dp, uint32_t ctx_id, uint16_t stream_id)
+{
+    for (int32_t s = dp->h_ctx[ctx_key(ctx_id, stream_id) & dp->hmask]; s >= 0;
+         s = dp->ctl[s].next_ctx)
+        if (dp->ctl[s].ctx_id == ctx_id && dp->ctl[s].stream_id == stream_id &&
+            dp->ctl[s].peer < 0)
+            return s;
+    return -1;
+}
+
+static void unlink_chain(dp_t *dp, int32_t *head, int32_t slot, bool by_id)
+{
+    int32_t *pp = head;
+    while (*pp >= 0 && *pp != slot) pp = by_id ? &dp->ctl[*pp].next_id : &dp->ctl[*pp].next_ctx;
+    if (*pp == slot) *pp = by_id ? dp->ctl[slot].next_id : dp->ctl[slot].next_ctx;
+}
+
+/* ---- start / stop ---- */
+
+static void raise_nofile(uint32_t max_gates, unsigned nworkers)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)max_gates * 2 + nworkers * 2 + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need) return;
+    if (rl.rlim_max < need) {
+        struct rlimit hard = {need, need};
+        if (setrlimit(RLIMIT_NOFILE, &hard) == 0) return;
+        LOG_WARN("dp: RLIMIT_NOFILE hard limit %llu < %llu needed for %u gates",
+                 (unsigned long long)rl.rlim_max, (unsigned long long)need, max_gates);
+    }
+    rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int worker_init(dp_t *dp, dp_worker_t *w, unsigned idx)
+{
+    w->dp = dp;
+    w->idx = idx;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->epfd < 0 || w->wakefd < 0) return -errno;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev) < 0) return -errno;
+    if (dp_ring_init(&w->in, DP_RING, sizeof(dp_msg_t)) < 0 ||
+        dp_ring_init(&w->ev, DP_EVRING, sizeof(dp_event_t)) < 0)
+        return -ENOMEM;
+    w->list = calloc(dp->max_gates, sizeof(*w->list));
+    w->dirty = calloc(dp->max_gates, sizeof(*w->dirty));
+    w->buf = aligned_alloc(DP_CACHELINE, (size_t)DP_BATCH * DP_PKT_MAX);
+    if (!w->list || !w->dirty || !w->buf) return -ENOMEM;
+    if (dp->cfg.li_sender_for_worker) w->li = dp->cfg.li_sender_for_worker(idx, dp->cfg.li_arg);
+    return 0;
+}
+
+static void worker_free(dp_worker_t *w)
+{
+    if (w->epfd > 0) close(w->epfd);
+    if (w->wakefd > 0) close(w->wakefd);
+    dp_ring_free(&w->in);
+    dp_ring_free(&w->ev);
+    free(w->list);
+    free(w->dirty);
+    free(w->buf);
+}
+
+static void dp_free(dp_t *dp)
+{
+    for (unsigned i = 0; dp->w && i < dp->nworkers; i++) worker_free(&dp->w[i]);
+    if (dp->evfd > 0) close(dp->evfd);
+    free(dp->w);
+    free(dp->gates);
+    free(dp->pub);
+    free(dp->ctl);
+    free(dp->free_slots);
+    free(dp->h_id);
+    free(dp->h_ctx);
+    free(dp);
+}
+
+static int alloc_pools(dp_t *dp)
+{
+    uint32_t n = dp->max_gates, h = 16;
+    while (h < n) h <<= 1;
+    dp->hmask = h - 1;
+    dp->gates = aligned_alloc(DP_CACHELINE, ((sizeof(dp_gate_t) * n + 63) / 64) * 64);
+    dp->pub = aligned_alloc(DP_CACHELINE, ((sizeof(dp_pub_t) * n + 63) / 64) * 64);
+    dp->ctl = calloc(n, sizeof(*dp->ctl));
+    dp->free_slots = calloc(n, sizeof(*dp->free_slots));
+    dp->h_id = malloc(h * sizeof(int32_t));
+    dp->h_ctx = malloc(h * sizeof(int32_t));
+    dp->w = aligned_alloc(DP_CACHELINE, ((sizeof(dp_worker_t) * dp->nworkers + 63) / 64) * 64);
+    if (!dp->gates || !dp->pub || !dp->ctl || !dp->free_slots || !dp->h_id || !dp->h_ctx || !dp->w)
+        return -ENOMEM;
+    memset(dp->gates, 0, sizeof(dp_gate_t) * n);
+    memset(dp->pub, 0, sizeof(dp_pub_t) * n);
+    memset(dp->w, 0, sizeof(dp_worker_t) * dp->nworkers);
+    memset(dp->h_id, 0xff, h * sizeof(int32_t));
+    memset(dp->h_ctx, 0xff, h * sizeof(int32_t));
+    for (uint32_t i = 0; i < n; i++) {
+        dp->free_slots[i] = (int32_t)(n - 1 - i);
+        dp->gates[i].ch[0].fd = dp->gates[i].ch[1].fd = -1;
+        dp->gates[i].peer = -1;
+    }
+    dp->nfree = n;
+    return 0;
+}
 
 dp_t *dp_start(const dp_config_t *cfg, char *err, size_t errlen)
 {
-    if (cfg->max_gates == 0) {
-        snprintf(err, errlen, "max_gates must be > 0");
+    if (cfg->max_gates == 0 || cfg->max_gates > (1u << 30)) {
+        snprintf(err, errlen, "max_gates must be 1..%u", 1u << 30);
         return NULL;
     }
     dp_t *dp = calloc(1, sizeof(*dp));
-    if (!dp) goto oom;
-    dp->cfg = *cfg;
-    dp->gates = calloc(cfg->max_gates, sizeof(*dp->gates));
-    if (!dp->gates) goto oom;
-    dp->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (dp->evfd < 0) {
-        snprintf(err, errlen, "eventfd: %s", strerror(errno));
-        free(dp->gates);
-        free(dp);
+    if (!dp) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    dp->cfg = *cfg;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    dp->nworkers = cfg->workers ? cfg->workers : (unsigned)(ncpu > 0 ? ncpu : 1);
+    if (dp->nworkers > 256) dp->nworkers = 256;
+    dp->max_gates = cfg->max_gates;
+    dp->relatch_ns = (uint64_t)cfg->relatch_idle_ms * 1000000u;
+    dp->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    int rc = dp->evfd < 0 ? -errno : alloc_pools(dp);
+    for (unsigned i = 0; rc == 0 && i < dp->nworkers; i++) rc = worker_init(dp, &dp->w[i], i);
+    if (rc < 0) {
+        snprintf(err, errlen, "data plane start: %s", strerror(-rc));
+        dp_free(dp);
+        return NULL;
+    }
+    raise_nofile(dp->max_gates, dp->nworkers);
+    for (unsigned i = 0; i < dp->nworkers; i++) {
+        rc = pthread_create(&dp->w[i].th, NULL, dp_worker_main, &dp->w[i]);
+        if (rc != 0) {
+            snprintf(err, errlen, "worker thread: %s", strerror(rc));
+            dp_stop(dp);
+            return NULL;
+        }
+        dp->w[i].started = true;
+    }
     return dp;
-oom:
-    if (dp) free(dp->gates);
-    free(dp);
-    snprintf(err, errlen, "out of memory");
-    return NULL;
+}
+
+/* Queue a request for a worker and wake it. The ring only fills when the worker is far
+ * behind; then the control thread waits for room. */
+static uint64_t send_msg(dp_t *dp, unsigned wi, dp_msg_t *m)
+{
+    dp_worker_t *w = &dp->w[wi];
+    m->seq = ++dp->seq;
+    uint64_t one = 1;
+    while (!dp_ring_push(&w->in, m)) {
+        (void)!write(w->wakefd, &one, sizeof(one));
+        sched_yield();
+    }
+    (void)!write(w->wakefd, &one, sizeof(one));
+    return m->seq;
+}
+
+/* Wait until worker wi has applied request seq (used by close and stop). */
+static void wait_done(dp_t *dp, unsigned wi, uint64_t seq)
+{
+    struct timespec ts = {0, 20000};
+    for (unsigned i = 0; atomic_load_explicit(&dp->w[wi].done, memory_order_acquire) < seq; i++)
+        if (i < 64) sched_yield();
+        else nanosleep(&ts, NULL);
 }
 
 void dp_stop(dp_t *dp)
 {
     if (!dp) return;
-    for (uint32_t i = 0; i < dp->cfg.max_gates; i++)
-        if (dp->gates[i].used) {
-            close(dp->gates[i].fd[0]);
-            close(dp->gates[i].fd[1]);
-        }
-    close(dp->evfd);
-    free(dp->gates);
-    free(dp);
+    for (unsigned i = 0; i < dp->nworkers; i++) {
+        if (!dp->w[i].started) continue;
+        dp_msg_t m = {.type = DP_MSG_STOP};
+        send_msg(dp, i, &m);
+        pthread_join(dp->w[i].th, NULL);
+    }
+    dp_free(dp);
 }
 
-static dp_gate_rec_t *find(dp_t *dp, uint32_t gate_id)
+/* ---- gates ---- */
+
+int dp_set_dscp(int fd, int family, uint8_t dscp)
 {
-    for (uint32_t i = 0; i < dp->cfg.max_gates; i++)
-        if (dp->gates[i].used && dp->gates[i].req.gate_id == gate_id) return &dp->gates[i];
-    return NULL;
+    int tos = (dscp & 0x3f) << 2;
+    if (family == AF_INET6) return setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+    return setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 }
 
-static int bind_one(const netaddr_t *local, uint16_t port)
+static int bind_one(const netaddr_t *local, uint16_t port, uint8_t dscp)
 {
     netaddr_t a = *local;
     netaddr_set_port(&a, port);
@@ -78,6 +242,7 @@ static int bind_one(const netaddr_t *local, uint16_t port)
     if (fd < 0) return -errno;
     int one = 1;
     if (fam == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    dp_set_dscp(fd, fam, dscp);
     if (bind(fd, &a.u.sa, netaddr_len(&a)) < 0) {
         int e = errno;
         close(fd);
@@ -86,88 +251,95 @@ static int bind_one(const netaddr_t *local, uint16_t port)
     return fd;
 }
 
+static unsigned worker_of(const dp_t *dp, uint32_t ctx_id)
+{
+    return hash32(ctx_id) % dp->nworkers;
+}
+
 int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
 {
     if (req->gate_id == 0 || !netaddr_is_set(&req->local)) return -EINVAL;
     uint16_t port = netaddr_port(&req->local);
-    if (port == 0 || (port & 1) || port == 65535) return -EINVAL;
-    if (find(dp, req->gate_id)) return -EEXIST;
-    dp_gate_rec_t *g = NULL;
-    for (uint32_t i = 0; i < dp->cfg.max_gates && !g; i++)
-        if (!dp->gates[i].used) g = &dp->gates[i];
-    if (!g) return -ENOSPC;
-    int rtp = bind_one(&req->local, port);
+    if (port == 0 || (port & 1)) return -EINVAL;
+    if (find_slot(dp, req->gate_id) >= 0) return -EEXIST;
+    if (dp->nfree == 0) return -ENOSPC;
+    int rtp = bind_one(&req->local, port, req->dscp);
     if (rtp < 0) return rtp;
-    int rtcp = bind_one(&req->local, (uint16_t)(port + 1));
+    int rtcp = bind_one(&req->local, (uint16_t)(port + 1), req->dscp);
     if (rtcp < 0) {
         close(rtp);
         return rtcp;
     }
-    g->used = true;
-    g->req = *req;
-    g->fd[0] = rtp;
-    g->fd[1] = rtcp;
+    int32_t slot = dp->free_slots[--dp->nfree];
+    dp_ctl_t *c = &dp->ctl[slot];
+    c->used = true;
+    c->gate_id = req->gate_id;
+    c->ctx_id = req->ctx_id;
+    c->stream_id = req->stream_id;
+    c->gen++;
+    c->worker = (uint16_t)worker_of(dp, req->ctx_id);
+    c->peer = find_peer(dp, req->ctx_id, req->stream_id);
+    if (c->peer >= 0) dp->ctl[c->peer].peer = slot;
+    uint32_t hi = hash32(req->gate_id) & dp->hmask, hc = ctx_key(req->ctx_id, req->stream_id) & dp->hmask;
+    c->next_id = dp->h_id[hi];
+    dp->h_id[hi] = slot;
+    c->next_ctx = dp->h_ctx[hc];
+    dp->h_ctx[hc] = slot;
+    memset(&dp->pub[slot], 0, sizeof(dp->pub[slot])); /* no writer: the slot is free */
     dp->count++;
+    dp_msg_t m = {.type = DP_MSG_OPEN, .slot = slot, .peer = c->peer, .gen = c->gen,
+                  .fd = {rtp, rtcp}, .req = *req};
+    send_msg(dp, c->worker, &m);
     return 0;
-}
-
-static void apply(dp_gate_req_t *cur, const dp_gate_req_t *req, unsigned what)
-{
-    if (what & DP_MOD_REMOTE) {
-        cur->remote_rtp = req->remote_rtp;
-        cur->remote_rtcp = req->remote_rtcp;
-    }
-    if (what & DP_MOD_MODE) cur->mode = req->mode;
-    if (what & DP_MOD_DSCP) cur->dscp = req->dscp;
-    if (what & DP_MOD_LATCH) cur->latch = req->latch;
-    if (what & DP_MOD_FILTER) cur->filter = req->filter;
-    if (what & DP_MOD_POLICER) cur->policer = req->policer;
-    if (what & DP_MOD_HANG) cur->hang_timer_s = req->hang_timer_s;
-    if (what & DP_MOD_TAP) cur->tap = req->tap;
 }
 
 int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what)
 {
-    dp_gate_rec_t *g = find(dp, req->gate_id);
-    if (!g) return -ENOENT;
-    apply(&g->req, req, what);
+    int32_t slot = find_slot(dp, req->gate_id);
+    if (slot < 0) return -ENOENT;
+    dp_msg_t m = {.type = DP_MSG_MODIFY, .slot = slot, .what = what, .req = *req};
+    send_msg(dp, dp->ctl[slot].worker, &m);
     return 0;
-}
-
-static void fill_stats(const dp_gate_rec_t *g, dp_gate_stats_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->latched_rtp = g->req.remote_rtp;
-    out->latched_rtcp = g->req.remote_rtcp;
 }
 
 int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final)
 {
-    dp_gate_rec_t *g = find(dp, gate_id);
-    if (!g) return -ENOENT;
-    if (final) fill_stats(g, final);
-    close(g->fd[0]);
-    close(g->fd[1]);
-    g->used = false;
+    int32_t slot = find_slot(dp, gate_id);
+    if (slot < 0) return -ENOENT;
+    dp_ctl_t *c = &dp->ctl[slot];
+    dp_msg_t m = {.type = DP_MSG_CLOSE, .slot = slot};
+    wait_done(dp, c->worker, send_msg(dp, c->worker, &m)); /* sockets closed, stats final */
+    if (final) dp_pub_read(&dp->pub[slot], final);
+    unlink_chain(dp, &dp->h_id[hash32(gate_id) & dp->hmask], slot, true);
+    unlink_chain(dp, &dp->h_ctx[ctx_key(c->ctx_id, c->stream_id) & dp->hmask], slot, false);
+    if (c->peer >= 0) dp->ctl[c->peer].peer = -1;
+    c->used = false;
+    c->peer = -1;
+    dp->free_slots[dp->nfree++] = slot;
     dp->count--;
     return 0;
 }
 
 int dp_gate_stats(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *out)
 {
-    dp_gate_rec_t *g = find(dp, gate_id);
-    if (!g) return -ENOENT;
-    fill_stats(g, out);
+    int32_t slot = find_slot(dp, gate_id);
+    if (slot < 0) return -ENOENT;
+    dp_pub_read(&dp->pub[slot], out);
     return 0;
 }
 
 int dp_poll_events(dp_t *dp, dp_event_t *ev, int max)
 {
     uint64_t v;
-    (void)ev;
-    (void)max;
-    if (read(dp->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN) return -errno;
-    return 0;
+    int n = 0;
+    (void)!read(dp->evfd, &v, sizeof(v));
+    for (unsigned i = 0; i < dp->nworkers && n < max; i++)
+        while (n < max && dp_ring_pop(&dp->w[i].ev, &ev[n])) n++;
+    if (n == max) { /* maybe more: keep the fd readable */
+        v = 1;
+        (void)!write(dp->evfd, &v, sizeof(v));
+    }
+    return n;
 }
 
 int dp_event_fd(dp_t *dp)

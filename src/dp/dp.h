@@ -96,6 +96,11 @@ typedef struct dp_config {
     /* interception */
     li_sender_t *(*li_sender_for_worker)(unsigned worker, void *arg); /* NULL = no LI */
     void *li_arg;
+    /* The interception calls of li/tap.h, given by the program (bgfd sets li_tap_copy and
+     * li_tap_update) so that libbgf_dp does not link libbgf_li. li_copy NULL = no LI;
+     * li_update NULL = the tap settings are copied and sequence numbers restarted on change. */
+    int (*li_copy)(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt);
+    void (*li_update)(li_tap_t *tap, const li_tap_conf_t *conf);
 } dp_config_t;
 
 typedef enum { DP_EV_HANGTERM = 1 } dp_event_type_t;

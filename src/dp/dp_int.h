@@ -1,0 +1,159 @@
+/* dp_int.h - the data plane's private structures: gate pool, per-worker context, control
+ * rings, published statistics. Shared between dp.c (control thread) and dp_worker.c
+ * (workers). Every shared field says who owns it. */
+#ifndef BGF_DP_INT_H
+#define BGF_DP_INT_H
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "dp/dp.h"
+#include "dp/dp_pkt.h"
+
+#define DP_BATCH 64        /* datagrams per recvmmsg / sendmmsg */
+#define DP_PKT_MAX 2048    /* receive buffer per datagram; longer ones are dropped */
+#define DP_EVENTS 256      /* epoll events per wait */
+#define DP_RING 1024       /* control messages queued per worker */
+#define DP_EVRING 4096     /* events queued per worker towards the control thread */
+#define DP_SCAN_MS 100     /* hanging-termination scan period */
+#define DP_CACHELINE 64
+
+/* Single-producer single-consumer ring of fixed-size entries. */
+typedef struct dp_ring {
+    alignas(DP_CACHELINE) _Atomic uint32_t head; /* written by the producer */
+    alignas(DP_CACHELINE) _Atomic uint32_t tail; /* written by the consumer */
+    alignas(DP_CACHELINE) uint32_t mask;         /* read-only after start */
+    uint32_t esz;
+    uint8_t *buf;
+} dp_ring_t;
+
+int dp_ring_init(dp_ring_t *r, uint32_t n, uint32_t esz);
+void dp_ring_free(dp_ring_t *r);
+bool dp_ring_push(dp_ring_t *r, const void *e);
+bool dp_ring_pop(dp_ring_t *r, void *e);
+
+typedef enum { DP_MSG_OPEN = 1, DP_MSG_MODIFY, DP_MSG_CLOSE, DP_MSG_STOP } dp_msg_type_t;
+
+/* A control request as a worker sees it: a plain value. */
+typedef struct dp_msg {
+    dp_msg_type_t type;
+    unsigned what;       /* DP_MOD_* for MODIFY */
+    int32_t slot;        /* gate pool index */
+    int32_t peer;        /* OPEN: peer's slot or -1 */
+    uint32_t gen;        /* OPEN: slot generation (tags epoll events) */
+    int fd[2];           /* OPEN: bound RTP, RTCP sockets, handed over to the worker */
+    uint64_t seq;        /* completion number, see dp_worker_t.done */
+    dp_gate_req_t req;
+} dp_msg_t;
+
+/* Statistics as published by the worker: seqlock, single writer, words copied with relaxed
+ * atomics so readers never block the worker. */
+#define DP_STATS_WORDS ((sizeof(dp_gate_stats_t) + 7) / 8)
+typedef struct dp_pub {
+    _Atomic uint32_t seq;                  /* odd while the worker writes */
+    _Atomic uint64_t w[DP_STATS_WORDS];    /* owner: the gate's worker (writer) */
+} dp_pub_t;
+
+void dp_pub_write(dp_pub_t *p, const dp_gate_stats_t *s);
+void dp_pub_read(const dp_pub_t *p, dp_gate_stats_t *s);
+
+/* One direction-independent half of a gate: its RTP (0) or RTCP (1) socket. */
+typedef struct dp_chan {
+    int fd;
+    netaddr_t local;      /* bound address */
+    netaddr_t remote;     /* configured remote (RTCP: explicit only) */
+    netaddr_t latched;    /* learnt source, unset = not latched */
+    netaddr_t dest;       /* where this gate sends now, unset = nowhere */
+    uint64_t latched_ns;  /* last packet from the latched source */
+    uint16_t port_lo, port_hi; /* resolved source port filter */
+} dp_chan_t;
+
+/* A gate. owner: the worker it was handed to (from its OPEN until its CLOSE). */
+typedef struct dp_gate {
+    uint32_t gate_id, ctx_id;
+    uint16_t stream_id;
+    uint32_t gen;        /* matches the epoll tag of its sockets */
+    int32_t peer;        /* slot of the peer gate (same worker), -1 = none */
+    uint32_t wpos;       /* index in the worker's gate list */
+    dp_mode_t mode;
+    uint8_t dscp;
+    bool latch;
+    bool dirty;          /* statistics changed since last published */
+    bool hang_fired;     /* hangterm reported for the current silence */
+    bool addr_filter, port_filter;
+    netaddr_t f_addr, f_mask; /* resolved address filter */
+    dp_filter_t filter;  /* as configured (re-resolved when the remote changes) */
+    dp_chan_t ch[2];
+    dp_pol_t pol;
+    dp_rtpstat_t rs;
+    uint64_t hang_ns;    /* 0 = off */
+    uint64_t active_ns;  /* last accepted packet, or when the hang timer was (re)armed */
+    dp_gate_stats_t st;  /* working copy, published into the pool's dp_pub_t */
+    li_tap_t tap;        /* confidential: never logged, never in st */
+} dp_gate_t;
+
+struct dp_worker;
+
+/* The control thread's record of a slot. owner: control thread. */
+typedef struct dp_ctl {
+    bool used;
+    uint32_t gate_id, ctx_id;
+    uint16_t stream_id;
+    int32_t peer;
+    int32_t next_id, next_ctx; /* hash chains */
+    uint32_t gen;
+    uint16_t worker;
+} dp_ctl_t;
+
+typedef struct dp_worker {
+    alignas(DP_CACHELINE) dp_ring_t in;   /* control -> worker requests */
+    dp_ring_t ev;                         /* worker -> control events */
+    alignas(DP_CACHELINE) _Atomic uint64_t done; /* seq of the last request applied */
+    alignas(DP_CACHELINE) struct dp *dp;  /* read-only after start */
+    unsigned idx;
+    int epfd, wakefd;
+    pthread_t th;
+    bool started;
+    li_sender_t *li;
+    /* owner: this worker */
+    int32_t *list;       /* slots of this worker's gates */
+    uint32_t nlist;
+    int32_t *dirty;      /* gates whose statistics changed this round */
+    uint32_t ndirty;
+    uint64_t next_scan_ns;
+    uint64_t ev_lost;
+    uint8_t (*buf)[DP_PKT_MAX];
+    struct mmsghdr rx[DP_BATCH], tx[DP_BATCH];
+    struct iovec rxiov[DP_BATCH], txiov[DP_BATCH];
+    netaddr_t src[DP_BATCH];
+    uint16_t txidx[DP_BATCH];
+    bool sent[DP_BATCH];
+    uint8_t kind[DP_BATCH];     /* DP_PKT_RTP or DP_PKT_RTCP of each received datagram */
+} dp_worker_t;
+
+struct dp {
+    dp_config_t cfg;           /* read-only after start */
+    unsigned nworkers;
+    uint32_t max_gates;
+    uint64_t relatch_ns;
+    dp_gate_t *gates;          /* pool: each slot owned by its worker while open */
+    dp_pub_t *pub;             /* per slot: written by the worker, read by control */
+    dp_worker_t *w;
+    int evfd;                  /* readable when events are pending (any thread writes) */
+    /* owner: control thread */
+    dp_ctl_t *ctl;
+    int32_t *free_slots;
+    uint32_t nfree;
+    int32_t *h_id, *h_ctx;     /* hash heads */
+    uint32_t hmask;
+    uint32_t count;
+    uint64_t seq;
+};
+
+void *dp_worker_main(void *arg);
+uint64_t dp_now_ns(void);
+/* Apply the DSCP to a socket of the given family. */
+int dp_set_dscp(int fd, int family, uint8_t dscp);
+
+#endif

@@ -1,0 +1,434 @@
+/* dp_worker.c - a data-plane worker: one thread that owns a set of gates and their sockets.
+ * Run to completion: epoll wait, recvmmsg a batch from a ready socket, check, latch, police
+ * and count each datagram, sendmmsg the batch from the peer gate's socket, then hand copies
+ * of forwarded packets to interception. Control requests arrive on the worker's ring (woken
+ * by an eventfd); statistics leave through the seqlocked dp_pub_t, events through the event
+ * ring. Nothing here allocates or locks. */
+#include "dp/dp_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TAG_WAKE UINT64_MAX
+#define DP_MOD_ALL 0xffu
+
+static uint64_t tag_of(int32_t slot, int c, uint32_t gen)
+{
+    return (uint64_t)(uint32_t)slot | (uint64_t)c << 32 | (uint64_t)(gen & 0x7fffffffu) << 33;
+}
+
+static void mark_dirty(dp_worker_t *w, dp_gate_t *g, int32_t slot)
+{
+    if (!g->dirty) {
+        g->dirty = true;
+        w->dirty[w->ndirty++] = slot;
+    }
+}
+
+static void publish(dp_t *dp, int32_t slot)
+{
+    dp_gate_t *g = &dp->gates[slot];
+    g->st.rtp_lost = dp_rtpstat_lost(&g->rs);
+    g->st.jitter_us = dp_rtpstat_jitter_us(&g->rs);
+    g->st.latched_rtp = g->ch[0].dest;
+    g->st.latched_rtcp = g->ch[1].dest;
+    g->dirty = false;
+    dp_pub_write(&dp->pub[slot], &g->st);
+}
+
+/* ---- configuration of a gate (on open and modify) ---- */
+
+static bool addr_usable(const netaddr_t *a)
+{
+    return netaddr_is_set(a) && netaddr_port(a) != 0;
+}
+
+static void full_mask(netaddr_t *m, int family)
+{
+    memset(m, 0, sizeof(*m));
+    m->u.sa.sa_family = (sa_family_t)family;
+    if (family == AF_INET) memset(&m->u.v4.sin_addr, 0xff, 4);
+    else memset(&m->u.v6.sin6_addr, 0xff, 16);
+}
+
+/* Turn gm/saf, gm/sam, gm/spf, gm/spr into what the packet path compares with: an unset
+ * address means the remote's address, a 0-0 port range the channel's remote port. */
+static void resolve_filter(dp_gate_t *g)
+{
+    const dp_filter_t *f = &g->filter;
+    g->addr_filter = false;
+    if (f->addr_on) {
+        const netaddr_t *a = netaddr_is_set(&f->addr) ? &f->addr : &g->ch[0].remote;
+        if (netaddr_is_set(a)) {
+            g->addr_filter = true;
+            g->f_addr = *a;
+            if (netaddr_family(&f->mask) == netaddr_family(a)) g->f_mask = f->mask;
+            else full_mask(&g->f_mask, netaddr_family(a));
+        }
+    }
+    g->port_filter = f->port_on;
+    for (int c = 0; c < 2; c++) {
+        dp_chan_t *ch = &g->ch[c];
+        ch->port_lo = 0;
+        ch->port_hi = 65535;
+        if (!f->port_on) continue;
+        if (f->port_lo || f->port_hi) {
+            ch->port_lo = f->port_lo;
+            ch->port_hi = f->port_hi;
+        } else {
+            uint16_t p = 0;
+            if (addr_usable(&ch->remote)) p = netaddr_port(&ch->remote);
+            else if (addr_usable(&g->ch[0].remote)) p = (uint16_t)(netaddr_port(&g->ch[0].remote) + c);
+            if (p) ch->port_lo = ch->port_hi = p;
+        }
+    }
+}
+
+/* Where each channel sends: the latched source when latching, else the configured remote.
+ * RTCP without its own latch or address follows RTP's address with port + 1 (see docs). */
+static void update_dest(dp_gate_t *g)
+{
+    dp_chan_t *r = &g->ch[0], *c = &g->ch[1];
+    bool rl = g->latch && netaddr_is_set(&r->latched);
+    r->dest = rl ? r->latched : r->remote;
+    if (!addr_usable(&r->dest)) memset(&r->dest, 0, sizeof(r->dest));
+    if (g->latch && netaddr_is_set(&c->latched)) {
+        c->dest = c->latched;
+    } else if (addr_usable(&c->remote) && !(rl && !netaddr_equal(&r->latched, &r->remote))) {
+        c->dest = c->remote;
+    } else if (netaddr_is_set(&r->dest)) {
+        c->dest = r->dest;
+        netaddr_set_port(&c->dest, (uint16_t)(netaddr_port(&r->dest) + 1));
+    } else {
+        memset(&c->dest, 0, sizeof(c->dest));
+    }
+    for (int i = 0; i < 2; i++) /* a socket sends only to its own family */
+        if (netaddr_family(&g->ch[i].dest) != netaddr_family(&g->ch[i].local))
+            memset(&g->ch[i].dest, 0, sizeof(g->ch[i].dest));
+}
+
+static void tap_update(dp_t *dp, li_tap_t *tap, const li_tap_conf_t *conf)
+{
+    if (dp->cfg.li_update) {
+        dp->cfg.li_update(tap, conf);
+        return;
+    }
+    bool same = tap->conf.cid == conf->cid && tap->conf.ntargets == conf->ntargets &&
+                memcmp(tap->conf.targets, conf->targets, sizeof(conf->targets)) == 0;
+    tap->conf = *conf;
+    if (!same) memset(tap->seq, 0, sizeof(tap->seq));
+}
+
+static void apply_conf(dp_t *dp, dp_gate_t *g, const dp_gate_req_t *q, unsigned what, uint64_t now)
+{
+    if (what & DP_MOD_REMOTE) {
+        g->ch[0].remote = addr_usable(&q->remote_rtp) ? q->remote_rtp : (netaddr_t){0};
+        g->ch[1].remote = addr_usable(&q->remote_rtcp) ? q->remote_rtcp : (netaddr_t){0};
+        memset(&g->ch[0].latched, 0, sizeof(netaddr_t)); /* a new Remote may be relatched */
+        memset(&g->ch[1].latched, 0, sizeof(netaddr_t));
+    }
+    if (what & DP_MOD_MODE) g->mode = q->mode;
+    if ((what & DP_MOD_DSCP) && q->dscp != g->dscp) {
+        g->dscp = q->dscp;
+        for (int c = 0; c < 2; c++) dp_set_dscp(g->ch[c].fd, netaddr_family(&g->ch[c].local), g->dscp);
+    }
+    if ((what & DP_MOD_LATCH) && q->latch != g->latch) {
+        g->latch = q->latch;
+        memset(&g->ch[0].latched, 0, sizeof(netaddr_t));
+        memset(&g->ch[1].latched, 0, sizeof(netaddr_t));
+    }
+    if (what & DP_MOD_FILTER) g->filter = q->filter;
+    if (what & DP_MOD_POLICER) dp_pol_init(&g->pol, &q->policer, now);
+    if (what & DP_MOD_HANG) {
+        g->hang_ns = (uint64_t)q->hang_timer_s * 1000000000ull;
+        g->active_ns = now;
+        g->hang_fired = false;
+    }
+    if (what & DP_MOD_TAP) tap_update(dp, &g->tap, &q->tap);
+    if (what & (DP_MOD_REMOTE | DP_MOD_FILTER)) resolve_filter(g);
+    update_dest(g);
+}
+
+/* ---- control requests ---- */
+
+static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
+{
+    dp_t *dp = w->dp;
+    dp_gate_t *g = &dp->gates[m->slot];
+    memset(g, 0, sizeof(*g));
+    g->gate_id = m->req.gate_id;
+    g->ctx_id = m->req.ctx_id;
+    g->stream_id = m->req.stream_id;
+    g->gen = m->gen;
+    g->dscp = m->req.dscp; /* set on the sockets at bind */
+    g->peer = m->peer;
+    if (g->peer >= 0) dp->gates[g->peer].peer = m->slot;
+    for (int c = 0; c < 2; c++) {
+        g->ch[c].fd = m->fd[c];
+        g->ch[c].local = m->req.local;
+        netaddr_set_port(&g->ch[c].local, (uint16_t)(netaddr_port(&m->req.local) + c));
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(m->slot, c, g->gen)};
+        epoll_ctl(w->epfd, EPOLL_CTL_ADD, g->ch[c].fd, &ev);
+    }
+    apply_conf(dp, g, &m->req, DP_MOD_ALL, now);
+    g->wpos = w->nlist;
+    w->list[w->nlist++] = m->slot;
+    publish(dp, m->slot);
+}
+
+static void gate_close(dp_worker_t *w, int32_t slot)
+{
+    dp_t *dp = w->dp;
+    dp_gate_t *g = &dp->gates[slot];
+    for (int c = 0; c < 2; c++) {
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
+        close(g->ch[c].fd);
+        g->ch[c].fd = -1;
+    }
+    if (g->peer >= 0) dp->gates[g->peer].peer = -1;
+    g->peer = -1;
+    publish(dp, slot);
+    int32_t last = w->list[--w->nlist];
+    w->list[g->wpos] = last;
+    dp->gates[last].wpos = g->wpos;
+    memset(&g->tap, 0, sizeof(g->tap));
+    g->gen = 0;
+}
+
+/* Apply queued requests. Returns false on STOP. */
+static bool drain_ring(dp_worker_t *w, uint64_t now)
+{
+    dp_msg_t m;
+    bool run = true;
+    while (run && dp_ring_pop(&w->in, &m)) {
+        switch (m.type) {
+        case DP_MSG_OPEN: gate_open(w, &m, now); break;
+        case DP_MSG_MODIFY:
+            apply_conf(w->dp, &w->dp->gates[m.slot], &m.req, m.what, now);
+            publish(w->dp, m.slot);
+            break;
+        case DP_MSG_CLOSE: gate_close(w, m.slot); break;
+        case DP_MSG_STOP: run = false; break;
+        }
+        atomic_store_explicit(&w->done, m.seq, memory_order_release);
+    }
+    return run;
+}
+
+/* ---- the packet path ---- */
+
+/* Source check: filters, then latching (see docs/dataplane.md). */
+static bool source_ok(const dp_t *dp, dp_gate_t *g, int c, const netaddr_t *src, uint64_t now)
+{
+    dp_chan_t *ch = &g->ch[c];
+    if (g->addr_filter && !netaddr_match_mask(src, &g->f_addr, &g->f_mask)) return false;
+    if (g->port_filter) {
+        uint16_t p = netaddr_port(src);
+        if (p < ch->port_lo || p > ch->port_hi) return false;
+    }
+    if (!g->latch) return true;
+    if (netaddr_is_set(&ch->latched) && netaddr_equal(src, &ch->latched)) {
+        ch->latched_ns = now;
+        return true;
+    }
+    if (netaddr_is_set(&ch->latched) &&
+        (dp->relatch_ns == 0 || now - ch->latched_ns < dp->relatch_ns))
+        return false; /* latched elsewhere, and that source is not silent */
+    ch->latched = *src;
+    ch->latched_ns = now;
+    update_dest(g);
+    return true;
+}
+
+static bool mode_receives(dp_mode_t m)
+{
+    return m == DP_MODE_SENDRECV || m == DP_MODE_RECVONLY;
+}
+
+static bool mode_sends(dp_mode_t m)
+{
+    return m == DP_MODE_SENDRECV || m == DP_MODE_SENDONLY;
+}
+
+/* Decide one received datagram: true = forward it. Counts every drop on the receiving gate. */
+static bool admit(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int i, uint64_t now)
+{
+    const uint8_t *p = w->buf[i];
+    uint32_t len = w->rx[i].msg_len;
+    int kind = (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ? DP_PKT_BAD
+                                                         : dp_pkt_classify(p, len, c == 1);
+    if (kind == DP_PKT_BAD) return g->st.drop_malformed++, false;
+    if (!source_ok(w->dp, g, c, &w->src[i], now)) return g->st.drop_filter++, false;
+    g->active_ns = now;
+    g->hang_fired = false;
+    g->st.last_rx_ms = now / 1000000u;
+    if (kind == DP_PKT_RTP) dp_rtpstat_update(&g->rs, p, now);
+    if (!mode_receives(g->mode)) return g->st.drop_mode++, false;
+    if (!peer || !netaddr_is_set(&peer->ch[c].dest)) return g->st.drop_nopeer++, false;
+    if (!mode_sends(peer->mode)) return g->st.drop_mode++, false;
+    if (!dp_pol_admit(&g->pol, len, now)) return g->st.drop_policer++, false;
+    g->st.pkts_in++;
+    g->st.octets_in += len;
+    if (kind == DP_PKT_RTCP) g->st.rtcp_in++;
+    w->kind[i] = (uint8_t)kind;
+    return true;
+}
+
+/* Copies of the forwarded packets for the tapped side(s), after the originals left. */
+static void li_copies(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int ntx)
+{
+    dp_t *dp = w->dp;
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    const netaddr_t *dst = &peer->ch[c].dest;
+    for (int j = 0; j < ntx; j++) {
+        if (!w->sent[j]) continue;
+        int i = w->txidx[j];
+        li_packet_t pk = {.payload = w->buf[i], .len = w->rx[i].msg_len,
+                          .in_src = &w->src[i], .in_dst = &g->ch[c].local,
+                          .out_src = &peer->ch[c].local, .out_dst = dst, .ts = rt};
+        if (g->tap.conf.active) {
+            pk.dscp = g->dscp;
+            dp->cfg.li_copy(w->li, &g->tap, LI_DIR_FROM_TARGET, &pk);
+        }
+        if (peer->tap.conf.active) {
+            pk.dscp = peer->dscp;
+            dp->cfg.li_copy(w->li, &peer->tap, LI_DIR_TO_TARGET, &pk);
+        }
+    }
+}
+
+static void send_batch(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int ntx)
+{
+    int fd = peer->ch[c].fd, done = 0;
+    while (done < ntx) {
+        int r = sendmmsg(fd, w->tx + done, (unsigned)(ntx - done), MSG_DONTWAIT);
+        if (r > 0) {
+            for (int j = done; j < done + r; j++) w->sent[j] = true;
+            done += r;
+        } else if (r < 0 && errno == EINTR) {
+            continue;
+        } else if (r < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+            for (; done < ntx; done++) w->sent[done] = false, g->st.drop_error++;
+        } else { /* this datagram failed (e.g. unreachable): skip it, send the rest */
+            w->sent[done++] = false;
+            g->st.drop_error++;
+        }
+    }
+    for (int j = 0; j < ntx; j++) {
+        if (!w->sent[j]) continue;
+        peer->st.pkts_out++;
+        peer->st.octets_out += w->txiov[j].iov_len;
+        if (w->kind[w->txidx[j]] == DP_PKT_RTCP) peer->st.rtcp_out++;
+    }
+}
+
+static void relay_batch(dp_worker_t *w, int32_t slot, int c, int n, uint64_t now)
+{
+    dp_t *dp = w->dp;
+    dp_gate_t *g = &dp->gates[slot];
+    dp_gate_t *peer = g->peer >= 0 ? &dp->gates[g->peer] : NULL;
+    int ntx = 0;
+    for (int i = 0; i < n; i++) {
+        if (!admit(w, g, peer, c, i, now)) continue;
+        const netaddr_t *dst = &peer->ch[c].dest;
+        w->txiov[ntx] = (struct iovec){w->buf[i], w->rx[i].msg_len};
+        w->tx[ntx].msg_hdr = (struct msghdr){.msg_name = (void *)dst, .msg_namelen = netaddr_len(dst),
+                                             .msg_iov = &w->txiov[ntx], .msg_iovlen = 1};
+        w->txidx[ntx++] = (uint16_t)i;
+    }
+    mark_dirty(w, g, slot);
+    if (ntx == 0) return;
+    send_batch(w, g, peer, c, ntx);
+    mark_dirty(w, peer, g->peer);
+    if (dp->cfg.li_copy && w->li && (g->tap.conf.active || peer->tap.conf.active))
+        li_copies(w, g, peer, c, ntx);
+}
+
+static void on_readable(dp_worker_t *w, uint64_t tag, uint64_t now)
+{
+    int32_t slot = (int32_t)(uint32_t)tag;
+    int c = (int)(tag >> 32) & 1;
+    dp_gate_t *g = &w->dp->gates[slot];
+    if ((g->gen & 0x7fffffffu) != (uint32_t)(tag >> 33) || g->ch[c].fd < 0) return;
+    for (int round = 0; round < 4; round++) { /* bounded: other sockets get their turn */
+        for (int i = 0; i < DP_BATCH; i++) w->rx[i].msg_hdr.msg_namelen = sizeof(netaddr_t);
+        int n = recvmmsg(g->ch[c].fd, w->rx, DP_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) return;
+        relay_batch(w, slot, c, n, now);
+        if (n < DP_BATCH) return;
+        now = dp_now_ns();
+    }
+}
+
+/* ---- hanging terminations ---- */
+
+static void hang_scan(dp_worker_t *w, uint64_t now)
+{
+    dp_t *dp = w->dp;
+    bool any = false;
+    for (uint32_t k = 0; k < w->nlist; k++) {
+        dp_gate_t *g = &dp->gates[w->list[k]];
+        if (!g->hang_ns || g->hang_fired || now - g->active_ns < g->hang_ns) continue;
+        dp_event_t ev = {.type = DP_EV_HANGTERM, .gate_id = g->gate_id};
+        if (dp_ring_push(&w->ev, &ev)) {
+            g->hang_fired = true;
+            any = true;
+        } else {
+            w->ev_lost++; /* retried at the next scan */
+        }
+    }
+    if (any) {
+        uint64_t one = 1;
+        (void)!write(dp->evfd, &one, sizeof(one));
+    }
+}
+
+static void worker_setup(dp_worker_t *w)
+{
+    for (int i = 0; i < DP_BATCH; i++) {
+        w->rxiov[i] = (struct iovec){w->buf[i], DP_PKT_MAX};
+        w->rx[i].msg_hdr = (struct msghdr){.msg_name = &w->src[i], .msg_namelen = sizeof(netaddr_t),
+                                           .msg_iov = &w->rxiov[i], .msg_iovlen = 1};
+    }
+}
+
+static void worker_shutdown(dp_worker_t *w)
+{
+    while (w->nlist) gate_close(w, w->list[w->nlist - 1]);
+}
+
+void *dp_worker_main(void *arg)
+{
+    dp_worker_t *w = arg;
+    struct epoll_event evs[DP_EVENTS];
+    worker_setup(w);
+    w->next_scan_ns = dp_now_ns() + DP_SCAN_MS * 1000000ull;
+    for (;;) {
+        int n = epoll_wait(w->epfd, evs, DP_EVENTS, DP_SCAN_MS);
+        uint64_t now = dp_now_ns();
+        bool wake = false;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.u64 == TAG_WAKE) wake = true;
+            else on_readable(w, evs[i].data.u64, now);
+        }
+        /* publish before applying requests: a slot closed below may be reused at once */
+        for (uint32_t k = 0; k < w->ndirty; k++)
+            if (w->dp->gates[w->dirty[k]].dirty) publish(w->dp, w->dirty[k]);
+        w->ndirty = 0;
+        if (wake) {
+            uint64_t v;
+            (void)!read(w->wakefd, &v, sizeof(v));
+            if (!drain_ring(w, now)) break;
+        }
+        if (now >= w->next_scan_ns) {
+            hang_scan(w, now);
+            w->next_scan_ns = now + DP_SCAN_MS * 1000000ull;
+        }
+    }
+    worker_shutdown(w);
+    return NULL;
+}
