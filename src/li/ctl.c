@@ -79,7 +79,7 @@ li_ctl_t *li_ctl_new(const li_conf_t *conf, uint32_t max_gates, char *err, size_
     if (pct > 100) pct = 100;
     double lim = (double)max_gates * pct / 100.0;
     c->max_gates = max_gates;
-    c->limit = lim < 1 ? 1 : (uint32_t)lim;
+    c->limit = lim < 1 ? 1 : (uint32_t)(lim + 1e-9); /* 1 % of 700 is 7, not 6.99.. */
     if (li_keys_load(conf->key_file, &c->keys, err, errlen) != 0 ||
         (c->log_fd = open_private(conf->log_file, O_WRONLY | O_APPEND, err, errlen)) < 0 ||
         !(c->senders[0] = li_sender_new(conf, err, errlen))) {
