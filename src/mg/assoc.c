@@ -1,0 +1,910 @@
+/* assoc.c - the association with the MGC and the transaction layer around the engine (see
+ * assoc.h). Control-plane thread only. Owns the transport (mg_net_t), the Annex D.1
+ * bookkeeping (mg_txn_t), the buffers messages are assembled in, and the association state:
+ * which MGC we talk to, the negotiated version, registration, inactivity and leave timers. */
+#include "mg/assoc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "mg/transport.h"
+#include "mg/txn.h"
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+/* What an MGC-originated ServiceChange on ROOT asks for, acted on after its reply is sent. */
+typedef struct deferred_sc {
+    h248_sc_method_t method;
+    uint32_t delay_s;
+    bool has_target;
+    netaddr_t target;        /* MgcIdToTry for HandOff */
+} deferred_sc_t;
+
+struct mg_assoc {
+    mg_loop_t *loop;
+    mg_config_t *cfg;        /* owner: bgfd main; changed in place on SIGHUP */
+    mg_net_t *net;
+    mg_txn_t *txn;
+    mg_engine_t *eng;
+    arena_t in_arena;        /* the received message and its replies */
+    arena_t out_arena;       /* requests we build */
+    buf_t rep;               /* reply message being assembled */
+    buf_t req;               /* request message being assembled */
+    buf_t txt;               /* one encoded transaction */
+    h248_mid_t mid;          /* our mId (views into cfg->mid, which never changes) */
+    mg_assoc_state_t state;
+    uint8_t version;         /* negotiated H.248 version */
+    /* the MGC */
+    unsigned mgc_idx;        /* index in cfg->mgc */
+    mg_peer_t mgc;           /* where our requests go */
+    unsigned tried;          /* MGCs tried in this round without an answer */
+    uint32_t round_wait_ms;  /* back-off between rounds of the whole list */
+    bool lost;               /* registering after losing mgc lost_idx */
+    unsigned lost_idx;
+    h248_sc_method_t reg_method;
+    const char *reg_reason;
+    uint32_t reg_tid;
+    /* inactivity (it/ito on ROOT) */
+    uint32_t mit_ms;
+    uint32_t it_rid;         /* RequestID of the Events descriptor that asked for it/ito */
+    uint32_t it_tid;         /* outstanding inactivity Notify, 0 = none */
+    /* leave */
+    void (*leave_done)(void *arg);
+    void *leave_arg;
+    deferred_sc_t dsc;
+    mg_timer_t tick_timer, retry_timer, it_timer, defer_timer, leave_timer;
+};
+
+static void reg_send(mg_assoc_t *a);
+static void mgc_lost(mg_assoc_t *a, const char *why);
+
+/* ---- buffers and logging ---- */
+
+static int buf_reserve(buf_t *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + more + 1) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) return -ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static void buf_add(buf_t *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n) < 0) return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_printf(buf_t *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0) buf_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Skip one property value: a word, a quoted string, or a bracketed list. */
+static size_t skip_value(const char *s, size_t i, size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t')) i++;
+    if (i < len && (s[i] == '[' || s[i] == '{')) {
+        char close = s[i] == '[' ? ']' : '}';
+        while (i < len && s[i] != close) i++;
+        return i < len ? i + 1 : i;
+    }
+    if (i < len && s[i] == '"') {
+        i++;
+        while (i < len && s[i] != '"') i++;
+        return i < len ? i + 1 : i;
+    }
+    while (i < len && !isspace((unsigned char)s[i]) && s[i] != ',' && s[i] != '}' && s[i] != ']')
+        i++;
+    return i;
+}
+
+size_t mg_mask_li(const char *msg, size_t len, char *out, size_t cap)
+{
+    size_t o = 0, i = 0;
+    if (cap == 0) return 0;
+    while (i < len && o + 1 < cap) {
+        bool hit = false;
+        size_t nl = 0;
+        if (len - i >= 7 && strncasecmp(msg + i, "li/licn", 7) == 0) nl = 7, hit = true;
+        else if (len - i >= 8 && strncasecmp(msg + i, "li/litid", 8) == 0) nl = 8, hit = true;
+        if (hit && (i == 0 || !isalnum((unsigned char)msg[i - 1]))) {
+            size_t j = i + nl;
+            while (j < len && (msg[j] == ' ' || msg[j] == '\t')) j++;
+            if (j < len && (msg[j] == '=' || msg[j] == '#' || msg[j] == '<' || msg[j] == '>')) {
+                size_t end = skip_value(msg, j + 1, len);
+                int w = snprintf(out + o, cap - o, "%.*s<hidden>", (int)(j + 1 - i), msg + i);
+                if (w < 0 || (size_t)w >= cap - o) break;
+                o += (size_t)w;
+                i = end;
+                continue;
+            }
+        }
+        out[o++] = msg[i++];
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static void log_message(const char *dir, const mg_peer_t *p, const char *msg, size_t len)
+{
+    if (!log_enabled(LOG_LVL_DEBUG)) return;
+    static char masked[4096];
+    char as[NETADDR_STRLEN];
+    mg_mask_li(msg, len, masked, sizeof(masked));
+    LOG_DEBUG("%s %s %s (%zu bytes):\n%s", dir, p->kind == MG_TRANSPORT_TCP ? "tcp" : "udp",
+              netaddr_format(&p->addr, as, sizeof(as)), len, masked);
+}
+
+static void send_msg(mg_assoc_t *a, const mg_peer_t *to, const char *msg, size_t len)
+{
+    log_message("out to", to, msg, len);
+    int rc = mg_net_send(a->net, to, msg, len);
+    if (rc < 0) {
+        char as[NETADDR_STRLEN];
+        LOG_WARN("send to %s: %s", netaddr_format(&to->addr, as, sizeof(as)), strerror(-rc));
+    }
+}
+
+/* Message header. Compact form when the peer wrote compact. */
+static void msg_begin(mg_assoc_t *a, buf_t *b, unsigned version, bool compact)
+{
+    b->len = 0;
+    buf_printf(b, compact ? "!/%u %s\n" : "MEGACO/%u %s\n", version, a->cfg->mid);
+}
+
+/* Encode one transaction into a->txt. Returns its length, or negative. */
+static int encode_txn(mg_assoc_t *a, const h248_txn_t *t, uint8_t version, bool compact)
+{
+    a->txt.len = 0;
+    for (;;) {
+        if (buf_reserve(&a->txt, a->txt.cap ? a->txt.cap : 4096) < 0) return H248_ENOMEM;
+        int n = h248_encode_txn(t, version, compact ? H248_COMPACT : H248_PRETTY, a->txt.p,
+                                a->txt.cap);
+        if (n != H248_ENOSPC) return n;
+        if (a->txt.cap >= (1u << 24)) return H248_ENOSPC;
+        a->txt.len = a->txt.cap; /* grow */
+    }
+}
+
+/* ---- timers of the transaction manager ---- */
+
+static void tick_arm(mg_assoc_t *a, uint32_t ms)
+{
+    uint64_t due = mg_loop_now(a->loop) + ms;
+    if (!mg_timer_armed(&a->tick_timer) || a->tick_timer.due_ms > due)
+        mg_timer_start(a->loop, &a->tick_timer, ms);
+}
+
+static void resend(void *arg, const netaddr_t *to, const char *msg, size_t len)
+{
+    mg_assoc_t *a = arg;
+    if (a->mgc.kind == MG_TRANSPORT_TCP) return; /* TCP is reliable: only the timeout applies */
+    mg_peer_t p = {MG_TRANSPORT_UDP, *to, -1};
+    LOG_INFO("retransmitting a request to the MGC");
+    send_msg(a, &p, msg, len);
+}
+
+static void on_tick(mg_loop_t *l, mg_timer_t *t, void *arg)
+{
+    mg_assoc_t *a = arg;
+    uint32_t next = mg_txn_tick(a->txn, mg_loop_now(l), resend, a);
+    if (next != UINT32_MAX) tick_arm(a, next ? next : 1);
+}
+
+static void sync_timers(mg_assoc_t *a)
+{
+    const mg_config_t *c = a->cfg;
+    mg_txn_timers_t tm = {
+        .long_timer_ms = c->long_timer_ms,
+        .retrans_initial_ms = c->retrans_initial_ms,
+        .retrans_max_ms = c->retrans_max_ms,
+        .retrans_max_tries = c->retrans_max_tries,
+        .pending_wait_ms = c->mgc_provisional_timer_ms + c->normal_mgc_exec_ms,
+        .pending_limit = c->mgc_pending_limit,
+        .max_stored = 2000000,
+    };
+    if (a->eng) {
+        const mg_root_props_t *r = mg_engine_root(a->eng);
+        tm.pending_wait_ms = r->mgc_prov_timer_ms + r->normal_mgc_exec_ms;
+        tm.pending_limit = r->mgc_pending_limit;
+        if (tm.retrans_initial_ms < r->normal_mgc_exec_ms)
+            tm.retrans_initial_ms = r->normal_mgc_exec_ms;
+        if (tm.retrans_max_ms < tm.retrans_initial_ms) tm.retrans_max_ms = tm.retrans_initial_ms;
+    }
+    mg_txn_set_timers(a->txn, &tm);
+}
+
+/* Send request message a->req (transaction tid) to the MGC and track it. */
+static void request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done)
+{
+    sync_timers(a);
+    send_msg(a, &a->mgc, a->req.p, a->req.len);
+    if (mg_txn_out_add(a->txn, tid, &a->mgc.addr, a->req.p, a->req.len, mg_loop_now(a->loop),
+                       done, a) < 0)
+        LOG_ERR("out of memory tracking a request");
+    tick_arm(a, a->cfg->retrans_initial_ms);
+}
+
+/* Encode a one-transaction request message from tree m into a->req. */
+static int build_request(mg_assoc_t *a, h248_message_t *m)
+{
+    int need = h248_encoded_size(m, H248_PRETTY);
+    if (need < 0 || buf_reserve(&a->req, (size_t)need + 1) < 0) return -1;
+    int n = h248_encode(m, H248_PRETTY, a->req.p, a->req.cap);
+    if (n < 0) return -1;
+    a->req.len = (size_t)n;
+    return 0;
+}
+
+/* ---- outgoing ServiceChange ---- */
+
+static int send_service_change(mg_assoc_t *a, h248_sc_method_t method, const char *reason,
+                               bool with_delay, uint32_t delay, uint8_t hdr_version,
+                               mg_txn_out_fn done, uint32_t *tid_out)
+{
+    arena_reset(&a->out_arena);
+    arena_t *ar = &a->out_arena;
+    uint32_t tid = mg_txn_next_tid(a->txn);
+    h248_message_t *m = h248_msg_new(ar, hdr_version, &a->mid);
+    h248_txn_t *t = m ? h248_txn_add(ar, m, H248_TXN_REQUEST, tid) : NULL;
+    h248_action_t *ac = t ? h248_action_add(ar, t, H248_CTX_NULL) : NULL;
+    h248_cmd_t *c = ac ? h248_cmd_add(ar, ac, H248_CMD_SERVICE_CHANGE, H248_STR("ROOT")) : NULL;
+    h248_desc_t *d = c ? h248_desc_add(ar, c, H248_D_SERVICE_CHANGE) : NULL;
+    h248_value_t *rv = arena_alloc(ar, sizeof(*rv));
+    if (!d || !rv) return -1;
+    c->tids->flags |= H248_TID_ROOT;
+    h248_service_change_t *sc = &d->u.sc;
+    sc->method = method;
+    rv->s = h248_str(reason);
+    sc->reason = rv;
+    if (with_delay) sc->delay = delay, sc->has_delay = true;
+    if (method != H248_SCM_GRACEFUL && method != H248_SCM_FORCED) {
+        char *pf = arena_printf(ar, "%s/%u", a->cfg->profile, a->cfg->profile_version);
+        sc->profile = h248_str(pf);
+        sc->version = (uint8_t)a->cfg->h248_version;
+    }
+    if (build_request(a, m) < 0) {
+        LOG_ERR("cannot encode a ServiceChange");
+        return -1;
+    }
+    *tid_out = tid;
+    request_out(a, tid, done);
+    return 0;
+}
+
+/* ---- registration ---- */
+
+static const char *method_name(h248_sc_method_t m)
+{
+    static const char *n[] = {"-", "Failover", "Forced", "Graceful", "Restart", "Disconnected",
+                              "HandOff", "extension"};
+    return (unsigned)m < sizeof(n) / sizeof(n[0]) ? n[m] : "?";
+}
+
+static void registered(mg_assoc_t *a, const h248_service_change_t *sc)
+{
+    char as[NETADDR_STRLEN];
+    a->state = MG_ASSOC_REGISTERED;
+    a->lost = false;
+    a->tried = 0;
+    a->round_wait_ms = 0;
+    a->version = (uint8_t)a->cfg->h248_version;
+    if (sc && sc->version && sc->version < a->version) a->version = sc->version;
+    LOG_NOTICE("registered with MGC %s (%s, version %u)",
+               netaddr_format(&a->mgc.addr, as, sizeof(as)), method_name(a->reg_method), a->version);
+    if (a->mit_ms) mg_timer_start(a->loop, &a->it_timer, a->mit_ms);
+}
+
+/* Turn an mId from ServiceChangeAddress / MgcIdToTry into a transport address. */
+static int mid_to_addr(const h248_mid_t *mid, const netaddr_t *cur, netaddr_t *out)
+{
+    char host[256];
+    uint16_t port = mid->has_port ? mid->port : 2944;
+    if (mid->kind == H248_MID_PORT) {
+        *out = *cur;
+        netaddr_set_port(out, mid->port);
+        return 0;
+    }
+    if (mid->addr.len == 0 || mid->addr.len >= sizeof(host)) return -1;
+    memcpy(host, mid->addr.p, mid->addr.len);
+    host[mid->addr.len] = '\0';
+    if (mid->kind == H248_MID_IP4 || mid->kind == H248_MID_IP6)
+        return netaddr_parse_ip(out, host, port);
+    if (mid->kind != H248_MID_DOMAIN) return -1;
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res) return -1;
+    memset(out, 0, sizeof(*out));
+    memcpy(&out->u, res->ai_addr, res->ai_addrlen < sizeof(out->u) ? res->ai_addrlen : sizeof(out->u));
+    freeaddrinfo(res);
+    netaddr_set_port(out, port);
+    return 0;
+}
+
+/* Next MGC of the list; after a whole round without an answer, wait and start over. */
+static void next_mgc(mg_assoc_t *a)
+{
+    if (++a->tried >= a->cfg->nmgc) {
+        a->tried = 0;
+        uint32_t w = a->round_wait_ms ? a->round_wait_ms * 2 : a->cfg->retrans_max_ms;
+        a->round_wait_ms = w > 60000 ? 60000 : w;
+        uint32_t jitter = (uint32_t)(rand() % (int)(a->round_wait_ms / 4 + 1));
+        LOG_WARN("no MGC of the list answers; trying again in %u ms", a->round_wait_ms + jitter);
+        a->mgc_idx = 0;
+        mg_timer_start(a->loop, &a->retry_timer, a->round_wait_ms + jitter);
+        return;
+    }
+    a->mgc_idx = (a->mgc_idx + 1) % a->cfg->nmgc;
+    reg_send(a);
+}
+
+static void use_list_mgc(mg_assoc_t *a, unsigned idx)
+{
+    a->mgc_idx = idx % a->cfg->nmgc;
+    a->mgc.kind = a->cfg->mgc[a->mgc_idx].transport;
+    a->mgc.addr = a->cfg->mgc[a->mgc_idx].addr;
+    a->mgc.conn = -1;
+}
+
+static void reg_reply(mg_assoc_t *a, const h248_txn_t *r)
+{
+    const h248_service_change_t *sc = NULL;
+    int err = r->error ? r->error->code : 0;
+    for (const h248_action_t *ac = r->actions; ac; ac = ac->next) {
+        if (ac->error && !err) err = ac->error->code;
+        for (const h248_cmd_t *c = ac->cmds; c; c = c->next)
+            for (const h248_desc_t *d = c->descs; d; d = d->next) {
+                if (d->kind == H248_D_ERROR && !err) err = d->u.error.code;
+                if (d->kind == H248_D_SERVICE_CHANGE && !d->bare) sc = &d->u.sc;
+            }
+    }
+    char as[NETADDR_STRLEN];
+    netaddr_t to;
+    if (sc && sc->mgc_id && mid_to_addr(sc->mgc_id, &a->mgc.addr, &to) == 0) {
+        LOG_NOTICE("MGC %s sends us to MGC %s (MgcIdToTry)",
+                   netaddr_format(&a->mgc.addr, as, sizeof(as)), netaddr_format(&to, as, sizeof(as)));
+        a->mgc.addr = to;
+        a->mgc.conn = -1;
+        reg_send(a);
+        return;
+    }
+    if (err) {
+        LOG_WARN("MGC %s refused the registration (error %d)",
+                 netaddr_format(&a->mgc.addr, as, sizeof(as)), err);
+        next_mgc(a);
+        return;
+    }
+    if (sc && sc->address && mid_to_addr(sc->address, &a->mgc.addr, &to) == 0) {
+        LOG_NOTICE("MGC asks us to use %s from now on (ServiceChangeAddress)",
+                   netaddr_format(&to, as, sizeof(as)));
+        a->mgc.addr = to;
+        a->mgc.conn = -1;
+    }
+    registered(a, sc);
+}
+
+static void reg_done(void *arg, uint32_t tid, mg_txn_out_status_t st, const void *reply)
+{
+    mg_assoc_t *a = arg;
+    if (a->state != MG_ASSOC_REGISTERING || tid != a->reg_tid) return; /* superseded */
+    if (st == MG_TXN_OUT_CANCEL) return;
+    if (st == MG_TXN_OUT_TIMEOUT) {
+        char as[NETADDR_STRLEN];
+        LOG_WARN("MGC %s does not answer the registration",
+                 netaddr_format(&a->mgc.addr, as, sizeof(as)));
+        if (a->reg_method == H248_SCM_HANDOFF) a->reg_method = H248_SCM_RESTART;
+        next_mgc(a);
+        return;
+    }
+    reg_reply(a, reply);
+}
+
+static void reg_send(mg_assoc_t *a)
+{
+    char as[NETADDR_STRLEN];
+    a->state = MG_ASSOC_REGISTERING;
+    if (a->lost) {
+        /* H.248.1 11.5: Failover (909) towards another MGC, Disconnected (900) to the same */
+        bool same = netaddr_equal(&a->mgc.addr, &a->cfg->mgc[a->lost_idx].addr);
+        a->reg_method = same ? H248_SCM_DISCONNECTED : H248_SCM_FAILOVER;
+        a->reg_reason = same ? "900" : "909";
+    }
+    LOG_INFO("registering with MGC %s: ServiceChange %s %s",
+             netaddr_format(&a->mgc.addr, as, sizeof(as)), method_name(a->reg_method), a->reg_reason);
+    /* H.248.1 11.3: the first ServiceChange travels as version 1, Version= names ours */
+    if (mg_txn_out_count(a->txn) && a->reg_tid) mg_txn_out_cancel(a->txn, a->reg_tid);
+    if (send_service_change(a, a->reg_method, a->reg_reason, false, 0, 1, reg_done, &a->reg_tid) < 0)
+        mg_timer_start(a->loop, &a->retry_timer, a->cfg->retrans_max_ms);
+}
+
+static void on_retry(mg_loop_t *l, mg_timer_t *t, void *arg)
+{
+    mg_assoc_t *a = arg;
+    if (a->state != MG_ASSOC_REGISTERING) return;
+    use_list_mgc(a, a->lost && a->lost_idx == 0 && a->cfg->nmgc > 1 ? 1 : 0);
+    reg_send(a);
+}
+
+void mg_assoc_start(mg_assoc_t *a)
+{
+    a->reg_method = H248_SCM_RESTART;
+    a->reg_reason = "901";
+    a->tried = 0;
+    use_list_mgc(a, 0);
+    reg_send(a);
+}
+
+/* The MGC stopped answering: register with the next one (H.248.1 11.5). Calls keep going. */
+static void mgc_lost(mg_assoc_t *a, const char *why)
+{
+    if (a->state != MG_ASSOC_REGISTERED) return;
+    char as[NETADDR_STRLEN];
+    LOG_WARN("MGC %s lost (%s); established calls keep their gates",
+             netaddr_format(&a->mgc.addr, as, sizeof(as)), why);
+    mg_timer_stop(a->loop, &a->it_timer);
+    a->it_tid = 0;
+    a->lost = true;
+    a->lost_idx = a->mgc_idx;
+    a->tried = 0;
+    use_list_mgc(a, a->mgc_idx + 1);
+    reg_send(a);
+}
+
+/* ---- inactivity ---- */
+
+static void it_done(void *arg, uint32_t tid, mg_txn_out_status_t st, const void *reply)
+{
+    mg_assoc_t *a = arg;
+    if (tid != a->it_tid) return;
+    a->it_tid = 0;
+    if (st == MG_TXN_OUT_TIMEOUT) mgc_lost(a, "inactivity Notify unanswered");
+}
+
+static void on_inactive(mg_loop_t *l, mg_timer_t *t, void *arg)
+{
+    mg_assoc_t *a = arg;
+    if (a->state != MG_ASSOC_REGISTERED || a->it_tid) return;
+    arena_reset(&a->out_arena);
+    arena_t *ar = &a->out_arena;
+    uint32_t tid = mg_txn_next_tid(a->txn);
+    h248_message_t *m = h248_msg_new(ar, a->version, &a->mid);
+    h248_txn_t *tx = m ? h248_txn_add(ar, m, H248_TXN_REQUEST, tid) : NULL;
+    h248_action_t *ac = tx ? h248_action_add(ar, tx, H248_CTX_NULL) : NULL;
+    h248_cmd_t *c = ac ? h248_cmd_add(ar, ac, H248_CMD_NOTIFY, H248_STR("ROOT")) : NULL;
+    h248_desc_t *d = c ? h248_desc_add(ar, c, H248_D_OBSERVED_EVENTS) : NULL;
+    h248_event_t *ev = arena_alloc(ar, sizeof(*ev));
+    if (!d || !ev) return;
+    c->tids->flags |= H248_TID_ROOT;
+    ev->name = H248_STR("it/ito");
+    d->u.events.request_id = a->it_rid;
+    d->u.events.has_request_id = true;
+    d->u.events.list = ev;
+    if (build_request(a, m) < 0) return;
+    LOG_NOTICE("MGC silent for %u ms: Notify it/ito", a->mit_ms);
+    a->it_tid = tid;
+    request_out(a, tid, it_done);
+}
+
+/* The MGC spoke: restart the inactivity timer. */
+static void mgc_activity(mg_assoc_t *a, const mg_peer_t *from)
+{
+    if (!a->mit_ms || a->state != MG_ASSOC_REGISTERED) return;
+    if (!netaddr_equal_ip(&from->addr, &a->mgc.addr)) return;
+    mg_timer_start(a->loop, &a->it_timer, a->mit_ms);
+}
+
+/* Remember the RequestID of the Events descriptor that sets it/ito on ROOT, for the Notify. */
+static void note_root_events(mg_assoc_t *a, const h248_txn_t *t)
+{
+    for (const h248_action_t *ac = t->actions; ac; ac = ac->next)
+        for (const h248_cmd_t *c = ac->cmds; c; c = c->next) {
+            if (c->kind != H248_CMD_MODIFY || !c->tids || !(c->tids->flags & H248_TID_ROOT))
+                continue;
+            for (const h248_desc_t *d = c->descs; d; d = d->next)
+                if (d->kind == H248_D_EVENTS && !d->bare)
+                    for (const h248_event_t *e = d->u.events.list; e; e = e->next)
+                        if (h248_str_ieq(e->name, "it/ito")) a->it_rid = d->u.events.request_id;
+        }
+}
+
+/* ---- engine callbacks ---- */
+
+static void notify_done(void *arg, uint32_t tid, mg_txn_out_status_t st, const void *reply)
+{
+    if (st == MG_TXN_OUT_TIMEOUT) mgc_lost(arg, "Notify unanswered");
+}
+
+static void op_send_request(void *arg, const h248_action_t *actions)
+{
+    mg_assoc_t *a = arg;
+    if (a->state != MG_ASSOC_REGISTERED) {
+        LOG_WARN("not registered: a Notify to the MGC is dropped");
+        return;
+    }
+    uint32_t tid = mg_txn_next_tid(a->txn);
+    h248_txn_t t = {.kind = H248_TXN_REQUEST, .id = tid, .actions = (h248_action_t *)actions};
+    int n = encode_txn(a, &t, a->version, false);
+    if (n < 0) {
+        LOG_ERR("cannot encode a request to the MGC (%d)", n);
+        return;
+    }
+    msg_begin(a, &a->req, a->version, false);
+    buf_add(&a->req, a->txt.p, (size_t)n);
+    request_out(a, tid, notify_done);
+}
+
+static void op_inactivity(void *arg, uint32_t mit_ms)
+{
+    mg_assoc_t *a = arg;
+    a->mit_ms = mit_ms;
+    if (!mit_ms) {
+        mg_timer_stop(a->loop, &a->it_timer);
+        LOG_INFO("inactivity detection off");
+        return;
+    }
+    LOG_INFO("inactivity detection: Notify after %u ms of MGC silence", mit_ms);
+    if (a->state == MG_ASSOC_REGISTERED) mg_timer_start(a->loop, &a->it_timer, mit_ms);
+}
+
+static void on_deferred_sc(mg_loop_t *l, mg_timer_t *t, void *arg)
+{
+    mg_assoc_t *a = arg;
+    deferred_sc_t d = a->dsc;
+    if (a->state == MG_ASSOC_LEAVING || a->state == MG_ASSOC_GONE) return;
+    switch (d.method) {
+    case H248_SCM_FORCED:
+        LOG_NOTICE("MGC forced ROOT out of service: releasing every context, registering again");
+        if (a->eng) mg_engine_release_all(a->eng);
+        a->lost = false;
+        a->reg_method = H248_SCM_RESTART;
+        a->reg_reason = "900";
+        a->tried = 0;
+        reg_send(a);
+        break;
+    case H248_SCM_HANDOFF:
+        a->lost = false;
+        a->reg_method = H248_SCM_HANDOFF;
+        a->reg_reason = "903";
+        a->tried = 0;
+        if (d.has_target) {
+            a->mgc.addr = d.target;
+            a->mgc.conn = -1;
+        } else {
+            use_list_mgc(a, a->mgc_idx + 1);
+        }
+        reg_send(a);
+        break;
+    default:
+        break;
+    }
+}
+
+static void op_root_service_change(void *arg, const h248_service_change_t *sc)
+{
+    mg_assoc_t *a = arg;
+    LOG_NOTICE("MGC ServiceChange on ROOT: %s%s", method_name(sc->method),
+               sc->has_delay ? " with Delay" : "");
+    a->dsc = (deferred_sc_t){.method = sc->method, .delay_s = sc->has_delay ? sc->delay : 0};
+    if (sc->mgc_id && mid_to_addr(sc->mgc_id, &a->mgc.addr, &a->dsc.target) == 0)
+        a->dsc.has_target = true;
+    if (sc->method == H248_SCM_FORCED || sc->method == H248_SCM_HANDOFF)
+        mg_timer_start(a->loop, &a->defer_timer, 0); /* after the reply has gone out */
+    else if (sc->method == H248_SCM_GRACEFUL)
+        LOG_NOTICE("MGC takes ROOT out of service in %u s", a->dsc.delay_s);
+}
+
+void mg_assoc_engine_ops(mg_assoc_t *a, mg_engine_ops_t *ops)
+{
+    *ops = (mg_engine_ops_t){.arg = a,
+                             .send_request = op_send_request,
+                             .inactivity = op_inactivity,
+                             .root_service_change = op_root_service_change};
+}
+
+void mg_assoc_set_engine(mg_assoc_t *a, mg_engine_t *e)
+{
+    a->eng = e;
+    sync_timers(a);
+}
+
+/* ---- incoming messages ---- */
+
+static void quote_reason(char *dst, size_t cap, const char *src)
+{
+    size_t o = 0;
+    for (; *src && o + 1 < cap; src++) dst[o++] = (*src == '"' || !isprint((unsigned char)*src)) ? '\'' : *src;
+    dst[o] = '\0';
+}
+
+/* A message that does not decode: error reply for its transaction, or message-level Error. */
+static void answer_decode_error(mg_assoc_t *a, const mg_peer_t *from, const h248_error_t *e,
+                                bool compact)
+{
+    char why[128];
+    quote_reason(why, sizeof(why), e->reason);
+    unsigned code = e->code ? e->code : 400;
+    LOG_INFO("undecodable message (line %u col %u): %u %s", e->line, e->col, code, why);
+    msg_begin(a, &a->rep, a->version, compact);
+    if (e->has_txn && e->txn_kind == H248_TXN_REQUEST)
+        buf_printf(&a->rep, compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n",
+                   e->txn_id, code, why);
+    else
+        buf_printf(&a->rep, compact ? "ER=%u{\"%s\"}\n" : "Error = %u {\"%s\"}\n", code, why);
+    send_msg(a, from, a->rep.p, a->rep.len);
+}
+
+/* A stored reply sent again carries ImmAckRequired: the MGC missed it once, so ask it to
+ * acknowledge and let us release it. */
+static void add_replayed(mg_assoc_t *a, const char *r, size_t len, bool compact)
+{
+    const char *br = memchr(r, '{', len);
+    if (!br) return buf_add(&a->rep, r, len);
+    size_t head = (size_t)(br - r) + 1;
+    const char *p = br + 1;
+    while (p < r + len && isspace((unsigned char)*p)) p++;
+    size_t rest = (size_t)(r + len - p);
+    bool has = (rest >= 2 && strncasecmp(p, "IA", 2) == 0 && (rest == 2 || !isalpha((unsigned char)p[2]))) ||
+               (rest >= 14 && strncasecmp(p, "ImmAckRequired", 14) == 0);
+    buf_add(&a->rep, r, head);
+    if (!has) buf_add(&a->rep, compact ? "IA," : " ImmAckRequired,", compact ? 3 : 16);
+    buf_add(&a->rep, r + head, len - head);
+}
+
+/* A request took long: tell the MGC the transactions still to run are Pending. */
+static void send_pendings(mg_assoc_t *a, const mg_peer_t *from, const h248_txn_t *from_txn,
+                          unsigned version, bool compact)
+{
+    buf_t b = {0};
+    msg_begin(a, &b, version, compact);
+    for (const h248_txn_t *t = from_txn; t; t = t->next)
+        if (t->kind == H248_TXN_REQUEST) buf_printf(&b, compact ? "PN=%u{}\n" : "Pending = %u {}\n", t->id);
+    send_msg(a, from, b.p, b.len);
+    free(b.p);
+}
+
+static void error_reply(mg_assoc_t *a, uint32_t id, unsigned code, const char *text, bool compact)
+{
+    a->txt.len = 0;
+    buf_printf(&a->txt, compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n",
+               id, code, text);
+}
+
+static void handle_request(mg_assoc_t *a, const mg_peer_t *from, const h248_message_t *m,
+                           const h248_txn_t *t, bool compact)
+{
+    const char *stored;
+    size_t slen;
+    uint64_t now = mg_loop_now(a->loop);
+    switch (mg_txn_in_begin(a->txn, &from->addr, t->id, now, &stored, &slen)) {
+    case MG_TXN_REPLAY:
+        LOG_INFO("transaction %u repeated: answered from the stored reply", t->id);
+        add_replayed(a, stored, slen, compact);
+        return;
+    case MG_TXN_EXECUTING:
+        buf_printf(&a->rep, compact ? "PN=%u{}\n" : "Pending = %u {}\n", t->id);
+        return;
+    case MG_TXN_NEW:
+        break;
+    }
+    note_root_events(a, t);
+    h248_txn_t *r = a->eng ? mg_engine_execute(a->eng, t, m->version, &a->in_arena) : NULL;
+    int n = r ? encode_txn(a, r, m->version, compact) : -1;
+    if (n < 0) {
+        LOG_ERR("transaction %u: %s", t->id, r ? "reply not encodable" : "no reply");
+        error_reply(a, t->id, r || !a->eng ? 500 : 503, "internal failure", compact);
+        n = (int)a->txt.len;
+    }
+    if (mg_txn_in_done(a->txn, &from->addr, t->id, a->txt.p, (size_t)n, now) < 0)
+        LOG_WARN("transaction %u: reply not stored (out of memory)", t->id);
+    buf_add(&a->rep, a->txt.p, (size_t)n);
+    tick_arm(a, a->cfg->long_timer_ms);
+}
+
+static void handle_reply(mg_assoc_t *a, const h248_txn_t *t)
+{
+    if (!mg_txn_out_reply(a->txn, t->id, t))
+        LOG_DEBUG("reply %u: no such outstanding request (late duplicate)", t->id);
+}
+
+static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
+{
+    mg_assoc_t *a = arg;
+    log_message("in from", from, msg, len);
+    size_t i = 0;
+    while (i < len && isspace((unsigned char)msg[i])) i++;
+    bool compact = i < len && msg[i] == '!';
+    arena_reset(&a->in_arena);
+    h248_message_t *m = NULL;
+    h248_error_t err;
+    memset(&err, 0, sizeof(err));
+    int rc = h248_decode(msg, len, &a->in_arena, &m, &err);
+    if (rc != H248_OK) {
+        if (rc == H248_ENOMEM) {
+            err.code = 500;
+            snprintf(err.reason, sizeof(err.reason), "message too large");
+        }
+        answer_decode_error(a, from, &err, compact);
+        return;
+    }
+    mgc_activity(a, from);
+    if (m->error) {
+        LOG_WARN("the peer reports error %u for a message of ours", m->error->code);
+        return;
+    }
+    uint64_t t0 = mg_clock_ms();
+    uint32_t prov = a->eng ? mg_engine_root(a->eng)->mg_prov_timer_ms : a->cfg->provisional_timer_ms;
+    bool pend_sent = false, any = false;
+    msg_begin(a, &a->rep, m->version, compact);
+    for (const h248_txn_t *t = m->txns; t; t = t->next) {
+        switch (t->kind) {
+        case H248_TXN_REQUEST:
+            if (!pend_sent && t != m->txns && mg_clock_ms() - t0 >= prov) {
+                send_pendings(a, from, t, m->version, compact);
+                pend_sent = true;
+            }
+            handle_request(a, from, m, t, compact);
+            any = true;
+            break;
+        case H248_TXN_REPLY:
+            if (t->imm_ack) {
+                buf_printf(&a->rep, compact ? "K{%u}\n" : "TransactionResponseAck {%u}\n", t->id);
+                any = true;
+            }
+            handle_reply(a, t);
+            break;
+        case H248_TXN_PENDING:
+            mg_txn_out_pending(a->txn, t->id, mg_loop_now(a->loop));
+            break;
+        case H248_TXN_RESPONSE_ACK:
+            for (const h248_ack_range_t *r = t->acks; r; r = r->next)
+                mg_txn_in_ack(a->txn, &from->addr, r->first, r->last);
+            break;
+        case H248_TXN_SEGMENT_REPLY:
+            break;
+        }
+    }
+    if (any) send_msg(a, from, a->rep.p, a->rep.len);
+}
+
+static void on_close(void *arg, const mg_peer_t *peer, const char *why)
+{
+    mg_assoc_t *a = arg;
+    if (a->mgc.kind == MG_TRANSPORT_TCP && a->mgc.conn == peer->conn) a->mgc.conn = -1;
+}
+
+/* ---- leave, reload, life cycle ---- */
+
+static void leave_finish(mg_assoc_t *a)
+{
+    if (a->state == MG_ASSOC_GONE) return;
+    a->state = MG_ASSOC_GONE;
+    mg_timer_stop(a->loop, &a->leave_timer);
+    mg_net_close_all(a->net);
+    if (a->leave_done) a->leave_done(a->leave_arg);
+}
+
+static void on_leave_timer(mg_loop_t *l, mg_timer_t *t, void *arg)
+{
+    leave_finish(arg);
+}
+
+static void leave_done(void *arg, uint32_t tid, mg_txn_out_status_t st, const void *reply)
+{
+    mg_assoc_t *a = arg;
+    if (a->state != MG_ASSOC_LEAVING) return;
+    uint32_t d = a->cfg->graceful_delay_s;
+    LOG_NOTICE("Graceful ServiceChange %s; closing in %u s",
+               st == MG_TXN_OUT_REPLY ? "answered" : "unanswered", d);
+    mg_timer_start(a->loop, &a->leave_timer, (uint64_t)d * 1000u);
+}
+
+void mg_assoc_leave(mg_assoc_t *a, void (*done)(void *arg), void *arg)
+{
+    a->leave_done = done;
+    a->leave_arg = arg;
+    if (a->state != MG_ASSOC_REGISTERED) return leave_finish(a);
+    a->state = MG_ASSOC_LEAVING;
+    mg_timer_stop(a->loop, &a->it_timer);
+    LOG_NOTICE("leaving: ServiceChange Graceful 905, Delay %u s", a->cfg->graceful_delay_s);
+    uint32_t tid;
+    if (send_service_change(a, H248_SCM_GRACEFUL, "905", true, a->cfg->graceful_delay_s * 1000u,
+                            a->version, leave_done, &tid) < 0)
+        leave_finish(a);
+}
+
+void mg_assoc_reload(mg_assoc_t *a)
+{
+    sync_timers(a);
+    if (a->state != MG_ASSOC_REGISTERED) return;
+    for (unsigned i = 0; i < a->cfg->nmgc; i++)
+        if (netaddr_equal(&a->cfg->mgc[i].addr, &a->mgc.addr)) {
+            a->mgc_idx = i;
+            return;
+        }
+    LOG_NOTICE("the MGC we are registered with left the configuration: registering anew");
+    a->lost = false;
+    a->reg_method = H248_SCM_RESTART;
+    a->reg_reason = "902";
+    a->tried = 0;
+    use_list_mgc(a, 0);
+    reg_send(a);
+}
+
+mg_assoc_state_t mg_assoc_state(const mg_assoc_t *a)
+{
+    return a->state;
+}
+
+mg_assoc_t *mg_assoc_new(mg_loop_t *l, mg_config_t *cfg, char *err, size_t errlen)
+{
+    mg_assoc_t *a = calloc(1, sizeof(*a));
+    if (!a) return snprintf(err, errlen, "out of memory"), NULL;
+    a->loop = l;
+    a->cfg = cfg;
+    a->version = (uint8_t)cfg->h248_version;
+    if (h248_mid_parse(h248_str(cfg->mid), &a->mid) != H248_OK) {
+        snprintf(err, errlen, "mid '%s' is not a valid H.248 mId", cfg->mid);
+        free(a);
+        return NULL;
+    }
+    arena_init(&a->in_arena, 64 * 1024, 64u << 20);
+    arena_init(&a->out_arena, 16 * 1024, 16u << 20);
+    mg_timer_init(&a->tick_timer, on_tick, a);
+    mg_timer_init(&a->retry_timer, on_retry, a);
+    mg_timer_init(&a->it_timer, on_inactive, a);
+    mg_timer_init(&a->defer_timer, on_deferred_sc, a);
+    mg_timer_init(&a->leave_timer, on_leave_timer, a);
+    mg_txn_timers_t tm = {0};
+    a->txn = mg_txn_new(&tm);
+    if (!a->txn) {
+        snprintf(err, errlen, "out of memory");
+        mg_assoc_free(a);
+        return NULL;
+    }
+    sync_timers(a);
+    a->net = mg_net_new(l, cfg, on_rx, on_close, a, err, errlen);
+    if (!a->net) {
+        mg_assoc_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void mg_assoc_free(mg_assoc_t *a)
+{
+    if (!a) return;
+    mg_timer_stop(a->loop, &a->tick_timer);
+    mg_timer_stop(a->loop, &a->retry_timer);
+    mg_timer_stop(a->loop, &a->it_timer);
+    mg_timer_stop(a->loop, &a->defer_timer);
+    mg_timer_stop(a->loop, &a->leave_timer);
+    a->state = MG_ASSOC_GONE;
+    mg_txn_free(a->txn);
+    mg_net_free(a->net);
+    arena_free(&a->in_arena);
+    arena_free(&a->out_arena);
+    free(a->rep.p);
+    free(a->req.p);
+    free(a->txt.p);
+    free(a);
+}
