@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "dp/dp.h"
@@ -122,6 +123,8 @@ typedef struct dp_worker {
     int32_t *dirty;      /* gates whose statistics changed this round */
     uint32_t ndirty;
     uint64_t next_scan_ns;
+    struct epoll_event *evs; /* this round's events (closes invalidate theirs) */
+    int nevs;
     uint64_t ev_lost;
     uint8_t (*buf)[DP_PKT_MAX];
     struct mmsghdr rx[DP_BATCH], tx[DP_BATCH];

@@ -191,6 +191,11 @@ static void gate_close(dp_worker_t *w, int32_t slot)
     if (g->peer >= 0) dp->gates[g->peer].peer = -1;
     g->peer = -1;
     publish(dp, slot);
+    /* events of this round for the closed sockets must not touch the slot: the control
+     * thread may hand it to another worker as soon as this close is acknowledged */
+    for (int i = 0; i < w->nevs; i++)
+        if (w->evs[i].data.u64 != TAG_WAKE && (int32_t)(uint32_t)w->evs[i].data.u64 == slot)
+            w->evs[i].data.u64 = TAG_WAKE;
     int32_t last = w->list[--w->nlist];
     w->list[g->wpos] = last;
     dp->gates[last].wpos = g->wpos;
@@ -410,25 +415,26 @@ void *dp_worker_main(void *arg)
     for (;;) {
         int n = epoll_wait(w->epfd, evs, DP_EVENTS, DP_SCAN_MS);
         uint64_t now = dp_now_ns();
-        bool wake = false;
-        for (int i = 0; i < n; i++) {
-            if (evs[i].data.u64 == TAG_WAKE) wake = true;
-            else on_readable(w, evs[i].data.u64, now);
-        }
-        /* publish before applying requests: a slot closed below may be reused at once */
+        /* requests first: one queued before a packet was sent applies to that packet */
+        w->evs = evs;
+        w->nevs = n > 0 ? n : 0;
+        for (int i = 0; i < n; i++)
+            if (evs[i].data.u64 == TAG_WAKE) {
+                uint64_t v;
+                (void)!read(w->wakefd, &v, sizeof(v));
+            }
+        if (!drain_ring(w, now)) break;
+        for (int i = 0; i < n; i++)
+            if (evs[i].data.u64 != TAG_WAKE) on_readable(w, evs[i].data.u64, now);
         for (uint32_t k = 0; k < w->ndirty; k++)
             if (w->dp->gates[w->dirty[k]].dirty) publish(w->dp, w->dirty[k]);
         w->ndirty = 0;
-        if (wake) {
-            uint64_t v;
-            (void)!read(w->wakefd, &v, sizeof(v));
-            if (!drain_ring(w, now)) break;
-        }
         if (now >= w->next_scan_ns) {
             hang_scan(w, now);
             w->next_scan_ns = now + DP_SCAN_MS * 1000000ull;
         }
     }
+    w->nevs = 0;
     worker_shutdown(w);
     return NULL;
 }
