@@ -1,0 +1,698 @@
+/* test_encode.c - the H.248 text encoder: golden text for the seed request and a few messages in
+ * both forms, every construct of the tree in both forms, quoting, buffer-size reporting and
+ * trees that cannot be encoded. Trees are built with the constructors (no decoder needed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "h248/h248.h"
+#include "h248/sdp.h"
+
+static arena_t A;
+
+static int setup(void **state)
+{
+    arena_init(&A, 0, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    arena_free(&A);
+    return 0;
+}
+
+#define S(lit) H248_STR(lit)
+
+static h248_str_t sv(const char *s)
+{
+    return (h248_str_t){s, (uint32_t)strlen(s)};
+}
+
+/* Encode m in form; checks h248_encoded_size agrees and the text is NUL-terminated. */
+static char *enc(const h248_message_t *m, h248_form_t form)
+{
+    int need = h248_encoded_size(m, form);
+    if (need < 0) fail_msg("encoded_size: %d", need);
+    char *buf = arena_alloc(&A, (size_t)need + 1);
+    assert_int_equal(h248_encode(m, form, buf, (size_t)need + 1), need);
+    assert_int_equal(buf[need], '\0');
+    return buf;
+}
+
+static void assert_has(const char *text, const char *part)
+{
+    if (!strstr(text, part)) fail_msg("\"%s\" not in:\n%s", part, text);
+}
+
+static h248_message_t *seed_tree(void)
+{
+    h248_mid_t mid = {.kind = H248_MID_IP4, .addr = S("123.123.123.3"), .port = 2944,
+                      .has_port = true};
+    h248_message_t *m = h248_msg_new(&A, 2, &mid);
+    h248_txn_t *t = h248_txn_add(&A, m, H248_TXN_REQUEST, 10003);
+    h248_action_t *act = h248_action_add(&A, t, H248_CTX_CHOOSE);
+    h248_cmd_t *c = h248_cmd_add(&A, act, H248_CMD_ADD, S("$"));
+    h248_desc_t *d = h248_desc_add(&A, c, H248_D_MEDIA);
+    h248_stream_t *s = h248_stream_get(&A, &d->u.media, 0, false);
+    h248_local_control_t *lc = h248_lc_get(&A, s);
+    lc->mode = H248_MODE_SENDRECV;
+    h248_prop_add(&A, &lc->props, S("li/LICn"), S("ff00ff00ff00ff00"), false);
+    h248_prop_t *p = h248_prop_add(&A, &lc->props, S("li/LITID"), S("ffffff00"), false);
+    p->kind = H248_VAL_LIST;
+    p->flags = H248_PROP_STREAM_LEVEL;
+    h248_value_add(&A, p, S("ffffff01"), false);
+    s->remote = arena_alloc(&A, sizeof(*s->remote));
+    s->remote->text = S("\nv=0\nc=IN IP4 124.124.124.222\nm=audio 2222 RTP/AVP 0\na=ptime:20\n");
+    return m;
+}
+
+static const char SEED_PRETTY[] = "MEGACO/2 [123.123.123.3]:2944\n"
+                                   "Transaction = 10003 {\n"
+                                   "    Context = $ {\n"
+                                   "        Add = $ {\n"
+                                   "            Media {\n"
+                                   "                LocalControl {\n"
+                                   "                    Mode = SendReceive,\n"
+                                   "                    li/LICn = ff00ff00ff00ff00,\n"
+                                   "                    li/LITID = [ffffff00, ffffff01]\n"
+                                   "                },\n"
+                                   "                Remote {\n"
+                                   "v=0\n"
+                                   "c=IN IP4 124.124.124.222\n"
+                                   "m=audio 2222 RTP/AVP 0\n"
+                                   "a=ptime:20\n"
+                                   "                }\n"
+                                   "            }\n"
+                                   "        }\n"
+                                   "    }\n"
+                                   "}\n";
+
+static const char SEED_COMPACT[] = "!/2 [123.123.123.3]:2944\n"
+                                    "T=10003{C=${A=${M{O{MO=SR,li/LICn=ff00ff00ff00ff00,"
+                                    "li/LITID=[ffffff00,ffffff01]},R{\n"
+                                    "v=0\n"
+                                    "c=IN IP4 124.124.124.222\n"
+                                    "m=audio 2222 RTP/AVP 0\n"
+                                    "a=ptime:20\n"
+                                    "}}}}}";
+
+static void seed_request_encodes_with_litid_inside_local_control(void **state)
+{
+    h248_message_t *m = seed_tree();
+    assert_string_equal(enc(m, H248_PRETTY), SEED_PRETTY);
+    assert_string_equal(enc(m, H248_COMPACT), SEED_COMPACT);
+}
+
+static void parsed_sdp_is_written_from_its_structure(void **state)
+{
+    h248_message_t *m = seed_tree();
+    h248_stream_t *s = m->txns->actions->cmds->descs->u.media.streams;
+    h248_sdp_block_t *b = s->remote;
+    assert_int_equal(h248_sdp_parse(b->text.p, b->text.len, &A, &b->sdp, NULL), 0);
+    assert_int_equal(h248_sdp_set_port(b->sdp->groups->media->m, &A, 3000), 0);
+    char *out = enc(m, H248_COMPACT);
+    assert_has(out, "R{\nv=0\nc=IN IP4 124.124.124.222\nm=audio 3000 RTP/AVP 0\na=ptime:20\n}");
+    /* an empty Local is written as empty braces */
+    s->local = arena_alloc(&A, sizeof(*s->local));
+    s->local->text = S(" \n ");
+    assert_has(enc(m, H248_COMPACT), "O{MO=SR,li/LICn=ff00ff00ff00ff00,li/LITID=[ffffff00,"
+                                     "ffffff01]},L{},R{");
+    assert_has(enc(m, H248_PRETTY), "Local { },\n");
+}
+
+static void buffer_too_small_reports_enospc_and_size(void **state)
+{
+    h248_message_t *m = seed_tree();
+    int need = h248_encoded_size(m, H248_COMPACT);
+    assert_int_equal(need, (int)strlen(SEED_COMPACT));
+    char buf[sizeof SEED_COMPACT + 8];
+    for (int cap = 0; cap < need; cap++) {
+        memset(buf, 'X', sizeof buf);
+        assert_int_equal(h248_encode(m, H248_COMPACT, buf, (size_t)cap), H248_ENOSPC);
+        assert_int_equal(buf[cap], 'X'); /* nothing written past cap */
+    }
+    memset(buf, 'X', sizeof buf);
+    assert_int_equal(h248_encode(m, H248_COMPACT, buf, (size_t)need), need);
+    assert_memory_equal(buf, SEED_COMPACT, (size_t)need);
+    assert_int_equal(buf[need], 'X'); /* no room for the NUL: none written */
+    assert_int_equal(h248_encode(m, H248_COMPACT, NULL, 0), H248_ENOSPC);
+}
+
+static void service_change_golden_in_both_forms(void **state)
+{
+    h248_mid_t mid = {.kind = H248_MID_DOMAIN, .addr = S("bgf1.example.net"), .port = 2944,
+                      .has_port = true};
+    h248_message_t *m = h248_msg_new(&A, 3, &mid);
+    h248_txn_t *t = h248_txn_add(&A, m, H248_TXN_REQUEST, 1);
+    h248_action_t *act = h248_action_add(&A, t, H248_CTX_NULL);
+    h248_cmd_t *c = h248_cmd_add(&A, act, H248_CMD_SERVICE_CHANGE, S("ROOT"));
+    assert_int_equal(c->tids->flags, H248_TID_ROOT);
+    h248_desc_t *d = h248_desc_add(&A, c, H248_D_SERVICE_CHANGE);
+    d->u.sc.method = H248_SCM_RESTART;
+    d->u.sc.reason = arena_alloc(&A, sizeof(h248_value_t));
+    d->u.sc.reason->s = S("901");
+    d->u.sc.profile = S("ETSI_BGF/1");
+    d->u.sc.version = 3;
+    assert_string_equal(enc(m, H248_COMPACT), "!/3 <bgf1.example.net>:2944\n"
+                                              "T=1{C=-{SC=ROOT{SV{MT=RS,RE=901,PF=ETSI_BGF/1,"
+                                              "V=3}}}}");
+    assert_string_equal(enc(m, H248_PRETTY), "MEGACO/3 <bgf1.example.net>:2944\n"
+                                             "Transaction = 1 {\n"
+                                             "    Context = - {\n"
+                                             "        ServiceChange = ROOT {\n"
+                                             "            Services {\n"
+                                             "                Method = Restart,\n"
+                                             "                Reason = 901,\n"
+                                             "                Profile = ETSI_BGF/1,\n"
+                                             "                Version = 3\n"
+                                             "            }\n"
+                                             "        }\n"
+                                             "    }\n"
+                                             "}\n");
+}
+
+static void reply_pending_ack_and_message_error_golden(void **state)
+{
+    h248_mid_t mid = {.kind = H248_MID_IP6, .addr = S("2001:db8::1"), .port = 2944,
+                      .has_port = true};
+    h248_message_t *m = h248_msg_new(&A, 1, &mid);
+    h248_txn_t *r = h248_txn_add(&A, m, H248_TXN_REPLY, 7);
+    r->imm_ack = true;
+    h248_action_t *act = h248_action_add(&A, r, 42);
+    h248_cmd_add(&A, act, H248_CMD_ADD, S("ip/1/ext/7"));
+    act->error = h248_error_new(&A, 430, S("Unknown \"TerminationID\""));
+    h248_txn_add(&A, m, H248_TXN_PENDING, 8);
+    h248_txn_t *k = h248_txn_add(&A, m, H248_TXN_RESPONSE_ACK, 0);
+    h248_ack_range_t r1 = {1, 1, NULL}, r2 = {3, 9, NULL};
+    r1.next = &r2;
+    k->acks = &r1;
+    h248_txn_t *e = h248_txn_add(&A, m, H248_TXN_REPLY, 9);
+    e->error = h248_error_new(&A, 422, (h248_str_t){NULL, 0});
+    assert_string_equal(enc(m, H248_COMPACT),
+                        "!/1 [2001:db8::1]:2944\n"
+                        "P=7{IA,C=42{A=ip/1/ext/7,ER=430{\"Unknown 'TerminationID'\"}}}"
+                        "PN=8{}K{1,3-9}P=9{ER=422{}}");
+    assert_string_equal(enc(m, H248_PRETTY),
+                        "MEGACO/1 [2001:db8::1]:2944\n"
+                        "Reply = 7 {\n"
+                        "    ImmAckRequired,\n"
+                        "    Context = 42 {\n"
+                        "        Add = ip/1/ext/7,\n"
+                        "        Error = 430 {\"Unknown 'TerminationID'\"}\n"
+                        "    }\n"
+                        "}\n"
+                        "Pending = 8 { }\n"
+                        "TransactionResponseAck {\n"
+                        "    1,\n"
+                        "    3-9\n"
+                        "}\n"
+                        "Reply = 9 {\n"
+                        "    Error = 422 {}\n"
+                        "}\n");
+    h248_message_t *me = h248_msg_new(&A, 2, &(h248_mid_t){.kind = H248_MID_DEVICE,
+                                                           .addr = S("bgf/1")});
+    me->error = h248_error_new(&A, 400, S("Syntax error in message"));
+    assert_string_equal(enc(me, H248_COMPACT), "!/2 bgf/1\nER=400{\"Syntax error in message\"}");
+    assert_string_equal(enc(me, H248_PRETTY),
+                        "MEGACO/2 bgf/1\nError = 400 {\"Syntax error in message\"}\n");
+}
+
+/* A message holding every construct the tree can express. */
+static h248_message_t *every_construct(void)
+{
+    h248_mid_t mid = {.kind = H248_MID_MTP, .addr = S("0a0b")};
+    h248_message_t *m = h248_msg_new(&A, 3, &mid);
+    m->auth = arena_alloc(&A, sizeof(*m->auth));
+    *m->auth = (h248_auth_t){.spi = 0x1234abcd, .seq = 2, .data = S("00112233445566778899aabb")};
+    h248_txn_t *t = h248_txn_add(&A, m, H248_TXN_REQUEST, 4294967295u);
+    h248_action_t *act = h248_action_add(&A, t, 5);
+    h248_ctx_props_t *cp = arena_alloc(&A, sizeof(*cp));
+    cp->priority = 3;
+    cp->emergency = H248_TRI_ON;
+    cp->ieps = H248_TRI_OFF;
+    cp->has_topology = true;
+    h248_topology_t *t1 = arena_alloc(&A, sizeof(*t1)), *t2 = arena_alloc(&A, sizeof(*t2));
+    *t1 = (h248_topology_t){.from = S("t1"), .to = S("t2"), .dir = H248_TOPO_ONEWAY};
+    *t2 = (h248_topology_t){.from = S("t2"), .to = S("*"), .dir = H248_TOPO_ONEWAY_BOTH,
+                            .stream = 2, .has_stream = true};
+    t1->next = t2;
+    cp->topology = t1;
+    cp->has_attrs = true;
+    h248_prop_add(&A, &cp->attrs, S("bgf/ctxattr"), S("1"), false);
+    static uint32_t ids[] = {1, 2};
+    cp->ctx_list = ids;
+    cp->nctx_list = 2;
+    act->props = cp;
+    h248_ctx_audit_t *ca = arena_alloc(&A, sizeof(*ca));
+    ca->items = H248_CA_TOPOLOGY | H248_CA_EMERGENCY | H248_CA_PRIORITY | H248_CA_IEPS;
+    ca->sel_priority = 4;
+    ca->sel_emergency = H248_TRI_OFF;
+    ca->sel_ieps = H248_TRI_ON;
+    ca->logic = H248_LOGIC_OR;
+    h248_prop_t *cap = arena_alloc(&A, sizeof(*cap));
+    cap->name = S("pkg/ca");
+    ca->props = cap;
+    act->audit = ca;
+
+    /* Modify with every descriptor */
+    h248_cmd_t *c = h248_cmd_add(&A, act, H248_CMD_MODIFY, S("ip/1/ext/*"));
+    c->optional = true;
+    c->wildcard_reply = true;
+    h248_desc_t *d = h248_desc_add(&A, c, H248_D_MEDIA);
+    h248_term_state_t *ts = arena_alloc(&A, sizeof(*ts));
+    ts->service_state = H248_SVC_OUT_OF_SERVICE;
+    ts->buffer = H248_BUF_LOCKSTEP;
+    h248_prop_add(&A, &ts->props, S("gm/saf"), S("ON"), false);
+    d->u.media.ts = ts;
+    h248_stream_t *s1 = h248_stream_get(&A, &d->u.media, 1, true);
+    h248_local_control_t *lc = h248_lc_get(&A, s1);
+    lc->mode = H248_MODE_LOOPBACK;
+    lc->reserved_value = 1;
+    lc->reserved_group = 0;
+    h248_prop_t *p = h248_prop_add(&A, &lc->props, S("tman/sdr"), S("1000"), false);
+    p->rel = H248_REL_GT;
+    p = h248_prop_add(&A, &lc->props, S("tman/mbs"), S("10"), false);
+    p->kind = H248_VAL_RANGE;
+    h248_value_add(&A, p, S("20"), false);
+    p = h248_prop_add(&A, &lc->props, S("ds/dscp"), S("ef"), false);
+    p->kind = H248_VAL_ALT;
+    h248_value_add(&A, p, S("af41"), false);
+    p = h248_prop_add(&A, &lc->props, S("ipdc/realm"), S("core net"), false);
+    p = h248_prop_add(&A, &lc->props, S("x/lt"), S("5"), false);
+    p->rel = H248_REL_LT;
+    p = h248_prop_add(&A, &lc->props, S("x/ne"), S("6"), false);
+    p->rel = H248_REL_NE;
+    p = h248_prop_add(&A, &lc->props, S("x/q"), S("plain"), true);
+    s1->local = arena_alloc(&A, sizeof(*s1->local));
+    s1->local->text = S("v=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n");
+    s1->stats_present = true;
+    h248_prop_add(&A, &s1->stats, S("rtp/ps"), S("12"), false);
+    h248_stream_t *s2 = h248_stream_get(&A, &d->u.media, 2, true);
+    h248_lc_get(&A, s2)->audit = H248_AUD_MODE | H248_AUD_RESERVED_VALUE |
+                                 H248_AUD_RESERVED_GROUP;
+
+    d = h248_desc_add(&A, c, H248_D_EVENTS);
+    d->u.events.has_request_id = true;
+    d->u.events.request_id = 2222;
+    h248_event_t *ev = arena_alloc(&A, sizeof(*ev));
+    ev->name = S("al/on");
+    ev->has_stream = true;
+    ev->stream = 1;
+    ev->keep_active = true;
+    ev->has_embed_signals = true;
+    h248_signal_t *es = arena_alloc(&A, sizeof(*es));
+    es->name = S("cg/rt");
+    ev->embed_signals = es;
+    h248_events_t *ee = arena_alloc(&A, sizeof(*ee));
+    ee->has_request_id = true;
+    ee->request_id = 2223;
+    h248_event_t *ev2 = arena_alloc(&A, sizeof(*ev2));
+    ev2->name = S("al/of");
+    ee->list = ev2;
+    ev->embed_events = ee;
+    ev->dm = arena_alloc(&A, sizeof(*ev->dm));
+    ev->dm->name = S("dialplan0");
+    ev->nb = H248_NB_REGULATED;
+    ev->nb_embed_events = ee;
+    ev->reset_events = true;
+    h248_prop_add(&A, &ev->params, S("mit"), S("12000"), false);
+    h248_event_t *ev3 = arena_alloc(&A, sizeof(*ev3));
+    ev3->name = S("hangterm/thb");
+    ev3->nb = H248_NB_IMMEDIATE;
+    ev->next = ev3;
+    h248_event_t *ev4 = arena_alloc(&A, sizeof(*ev4));
+    ev4->name = S("dd/ce");
+    ev4->nb = H248_NB_NEVER;
+    ev4->dm = arena_alloc(&A, sizeof(*ev4->dm));
+    ev4->dm->has_body = true;
+    ev4->dm->body = S("[0-9]xxx");
+    ev3->next = ev4;
+    d->u.events.list = ev;
+
+    d = h248_desc_add(&A, c, H248_D_SIGNALS);
+    h248_signal_t *sg = arena_alloc(&A, sizeof(*sg));
+    sg->name = S("an/apf");
+    sg->has_stream = true;
+    sg->stream = 1;
+    sg->type = H248_SIGTYPE_TIMEOUT;
+    sg->has_duration = true;
+    sg->duration = 500;
+    sg->notify_completion = H248_NC_TIMEOUT | H248_NC_INTERRUPT_EVENT |
+                            H248_NC_INTERRUPT_SIGNALS | H248_NC_OTHER | H248_NC_ITERATION;
+    sg->keep_active = true;
+    sg->direction = H248_DIR_BOTH;
+    sg->has_request_id = true;
+    sg->request_id = 77;
+    sg->has_intsig_delay = true;
+    sg->intsig_delay = 30;
+    h248_prop_add(&A, &sg->params, S("an"), S("welcome"), false);
+    h248_signal_t *sl = arena_alloc(&A, sizeof(*sl));
+    sl->is_list = true;
+    sl->list_id = 9;
+    h248_signal_t *m1 = arena_alloc(&A, sizeof(*m1)), *m2 = arena_alloc(&A, sizeof(*m2));
+    m1->name = S("cg/dt");
+    m2->name = S("cg/bt");
+    m2->type = H248_SIGTYPE_BRIEF;
+    m1->next = m2;
+    sl->list = m1;
+    sg->next = sl;
+    d->u.signals = sg;
+
+    d = h248_desc_add(&A, c, H248_D_DIGITMAP);
+    d->u.digitmap.name = S("dialplan0");
+    d->u.digitmap.has_body = true;
+    d->u.digitmap.body = S("(0S|00S|[1-7]xxx|8xxxxxxx|#xxxxxxx|*xx|9L)");
+    d = h248_desc_add(&A, c, H248_D_EVENT_BUFFER);
+    h248_event_t *eb = arena_alloc(&A, sizeof(*eb));
+    eb->name = S("tonedet/std");
+    h248_prop_add(&A, &eb->params, S("tl"), S("*"), false);
+    d->u.events.list = eb;
+    d = h248_desc_add(&A, c, H248_D_MUX);
+    d->u.mux.type = S("H221");
+    h248_termid_t *mt1 = arena_alloc(&A, sizeof(*mt1)), *mt2 = arena_alloc(&A, sizeof(*mt2));
+    mt1->name = S("t1");
+    mt2->name = S("t2");
+    mt1->next = mt2;
+    d->u.mux.tids = mt1;
+    d = h248_desc_add(&A, c, H248_D_MODEM);
+    h248_value_t *v18 = arena_alloc(&A, sizeof(*v18)), *v22 = arena_alloc(&A, sizeof(*v22));
+    v18->s = S("V18");
+    v22->s = S("V22");
+    v18->next = v22;
+    d->u.modem.types = v18;
+    h248_prop_add(&A, &d->u.modem.props, S("md/x"), S("1"), false);
+    d = h248_desc_add(&A, c, H248_D_MODEM);
+    d->u.modem.types = arena_alloc(&A, sizeof(h248_value_t));
+    d->u.modem.types->s = S("V90");
+    d = h248_desc_add(&A, c, H248_D_STATISTICS);
+    h248_prop_t *st = arena_alloc(&A, sizeof(*st));
+    st->name = S("nt/os");
+    d->u.stats = st;
+    h248_prop_t *st2 = h248_prop_add(&A, &d->u.stats, S("rtp/jit"), S("1"), false);
+    st2->kind = H248_VAL_LIST;
+    h248_value_add(&A, st2, S("2"), false);
+    d = h248_desc_add(&A, c, H248_D_AUDIT);
+    static const h248_desc_kind_t bare[] = {H248_D_MEDIA, H248_D_MODEM, H248_D_MUX,
+                                            H248_D_EVENTS, H248_D_SIGNALS, H248_D_DIGITMAP,
+                                            H248_D_STATISTICS, H248_D_OBSERVED_EVENTS,
+                                            H248_D_PACKAGES, H248_D_EVENT_BUFFER};
+    h248_desc_t **tail = &d->u.audit;
+    for (size_t i = 0; i < sizeof bare / sizeof *bare; i++) {
+        h248_desc_t *x = arena_alloc(&A, sizeof(*x));
+        x->kind = bare[i];
+        x->bare = true;
+        *tail = x;
+        tail = &x->next;
+    }
+
+    /* Subtract, Move, AuditValue (tid list), AuditCapability, Notify, ServiceChange */
+    c = h248_cmd_add(&A, act, H248_CMD_SUBTRACT, S("ip/1/ext/7"));
+    h248_desc_add(&A, c, H248_D_AUDIT);
+    h248_cmd_add(&A, act, H248_CMD_MOVE, S("ip/1/ext/8"));
+    c = h248_cmd_add(&A, act, H248_CMD_AUDIT_VALUE, S("t1"));
+    c->tid_list = true;
+    h248_termid_add(&A, c, S("t2"));
+    d = h248_desc_add(&A, c, H248_D_AUDIT);
+    h248_desc_t *im = arena_alloc(&A, sizeof(*im));
+    im->kind = H248_D_MEDIA;
+    h248_stream_t *is = h248_stream_get(&A, &im->u.media, 0, false);
+    h248_lc_get(&A, is)->audit = H248_AUD_MODE;
+    im->u.media.ts = arena_alloc(&A, sizeof(h248_term_state_t));
+    im->u.media.ts->audit = H248_AUD_SERVICE_STATES | H248_AUD_BUFFER;
+    d->u.audit = im;
+    c = h248_cmd_add(&A, act, H248_CMD_AUDIT_CAP, S("ROOT"));
+    d = h248_desc_add(&A, c, H248_D_PACKAGES);
+    h248_pkgitem_t *pk1 = arena_alloc(&A, sizeof(*pk1)), *pk2 = arena_alloc(&A, sizeof(*pk2));
+    *pk1 = (h248_pkgitem_t){.name = S("nt"), .version = 1, .next = pk2};
+    *pk2 = (h248_pkgitem_t){.name = S("rtp"), .version = 2};
+    d->u.packages = pk1;
+    c = h248_cmd_add(&A, act, H248_CMD_NOTIFY, S("ROOT"));
+    d = h248_desc_add(&A, c, H248_D_OBSERVED_EVENTS);
+    d->u.events.has_request_id = true;
+    d->u.events.request_id = 1;
+    h248_event_t *oe = arena_alloc(&A, sizeof(*oe));
+    oe->name = S("it/ito");
+    oe->timestamp = S("20240101T10000000");
+    h248_prop_add(&A, &oe->params, S("mit"), S("12000"), false);
+    d->u.events.list = oe;
+    d = h248_desc_add(&A, c, H248_D_ERROR);
+    d->u.error = (h248_error_desc_t){.code = 500, .text = S("x"), .has_text = true};
+    c = h248_cmd_add(&A, act, H248_CMD_SERVICE_CHANGE, S("ROOT"));
+    d = h248_desc_add(&A, c, H248_D_SERVICE_CHANGE);
+    d->u.sc.method = H248_SCM_EXTENSION;
+    d->u.sc.method_ext = S("X-Maint");
+    d->u.sc.reason = arena_alloc(&A, sizeof(h248_value_t));
+    *d->u.sc.reason = (h248_value_t){.s = S("905 Termination taken out of service"),
+                                     .quoted = true};
+    d->u.sc.has_delay = true;
+    d->u.sc.delay = 30;
+    d->u.sc.address = arena_alloc(&A, sizeof(h248_mid_t));
+    *d->u.sc.address = (h248_mid_t){.kind = H248_MID_PORT, .port = 55555};
+    d->u.sc.mgc_id = arena_alloc(&A, sizeof(h248_mid_t));
+    *d->u.sc.mgc_id = (h248_mid_t){.kind = H248_MID_IP4, .addr = S("192.0.2.9")};
+    d->u.sc.timestamp = S("20240101T10000000");
+    d->u.sc.incomplete = true;
+    h248_prop_add(&A, &d->u.sc.ext, S("X-foo"), S("bar"), false);
+    h248_desc_t *info = arena_alloc(&A, sizeof(*info));
+    info->kind = H248_D_PACKAGES;
+    info->bare = true;
+    d->u.sc.info = info;
+
+    /* a reply with a context-audit answer and a segment reply */
+    h248_txn_t *r = h248_txn_add(&A, m, H248_TXN_REPLY, 12);
+    r->segment = 2;
+    r->seg_complete = true;
+    act = h248_action_add(&A, r, H248_CTX_ALL);
+    c = h248_cmd_add(&A, act, H248_CMD_AUDIT_VALUE, S("t1"));
+    c->ctx_audit_reply = true;
+    h248_termid_add(&A, c, S("t2"));
+    h248_txn_t *sm = h248_txn_add(&A, m, H248_TXN_SEGMENT_REPLY, 12);
+    sm->segment = 1;
+    return m;
+}
+
+static void every_construct_encodes_in_both_forms(void **state)
+{
+    h248_message_t *m = every_construct();
+    char *p = enc(m, H248_PRETTY);
+    char *c = enc(m, H248_COMPACT);
+    /* pretty | compact pairs: each must be in its form */
+    static const char *const pairs[][2] = {
+        {"Authentication = 0x1234ABCD:0x00000002:0x00112233445566778899aabb\nMEGACO/3 MTP{0a0b}\n",
+         "AU=0x1234ABCD:0x00000002:0x00112233445566778899aabb\n!/3 MTP{0a0b}\n"},
+        {"Transaction = 4294967295 {", "T=4294967295{"},
+        {"Context = 5 {\n        Priority = 3,\n        Emergency,\n        IEPSCall = OFF,",
+         "C=5{PR=3,EG,IEPS=OFF,"},
+        {"Topology {\n            t1, t2, Oneway,\n            t2, *, OnewayBoth, Stream = 2\n",
+         "TP{t1,t2,OW,t2,*,OWB,ST=2}"},
+        {"ContextAttr {\n            bgf/ctxattr = 1,\n            ContextList = {1, 2}\n",
+         "CT{bgf/ctxattr=1,CLT={1,2}}"},
+        {"ContextAudit {\n            Topology,\n            Emergency,\n            Priority,\n"
+         "            IEPSCall,\n            Priority = 4,\n            EmergencyValue = "
+         "EmergencyOff,\n            IEPSCall = ON,\n            pkg/ca,\n            ORLgc\n",
+         "CA{TP,EG,PR,IEPS,PR=4,EGV=EGO,IEPS=ON,pkg/ca,ORLgc}"},
+        {"O-W-Modify = ip/1/ext/* {", "O-W-MF=ip/1/ext/*{"},
+        {"TerminationState {\n                    ServiceStates = OutOfService,\n"
+         "                    Buffer = LockStep,\n                    gm/saf = ON\n",
+         "TS{SI=OS,BF=SP,gm/saf=ON}"},
+        {"Stream = 1 {\n                    LocalControl {\n                        Mode = "
+         "Loopback,\n                        ReservedValue = ON,\n                        "
+         "ReservedGroup = OFF,\n                        tman/sdr > 1000,\n",
+         "ST=1{O{MO=LB,RV=ON,RG=OFF,tman/sdr>1000,"},
+        {"tman/mbs = [10:20],", "tman/mbs=[10:20],"},
+        {"ds/dscp = {ef, af41},", "ds/dscp={ef,af41},"},
+        {"ipdc/realm = \"core net\",", "ipdc/realm=\"core net\","},
+        {"x/lt < 5,", "x/lt<5,"},
+        {"x/ne # 6,", "x/ne#6,"},
+        {"x/q = \"plain\"\n", "x/q=\"plain\"}"},
+        {"Local {\nv=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n                    },\n",
+         "L{\nv=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n},"},
+        {"Statistics {\n                        rtp/ps = 12\n", "SA{rtp/ps=12}}"},
+        {"Stream = 2 {\n                    LocalControl {\n                        Mode,\n"
+         "                        ReservedValue,\n                        ReservedGroup\n",
+         "ST=2{O{MO,RV,RG}}"},
+        {"Events = 2222 {\n                al/on {\n                    Stream = 1,\n"
+         "                    KeepActive,\n                    Embed {\n",
+         "E=2222{al/on{ST=1,KA,EM{SG{cg/rt},E=2223{al/of}},DM=dialplan0,NBRN{EM{E=2223{al/of}}}"
+         ",RSE,mit=12000},hangterm/thb{NBIN},dd/ce{DM={[0-9]xxx},NBNN}}"},
+        {"DigitMap = dialplan0,\n", ",DM=dialplan0,"},
+        {"RegulatedNotify {", "NBRN{"},
+        {"ImmediateNotify", "NBIN"},
+        {"NeverNotify", "NBNN"},
+        {"ResetEventsDescriptor", "RSE"},
+        {"Signals {\n                an/apf {\n                    Stream = 1,\n"
+         "                    SignalType = TimeOut,\n                    Duration = 500,\n"
+         "                    NotifyCompletion = {TimeOut, IntByEvent, IntBySigDescr, "
+         "OtherReason, Iteration},\n                    KeepActive,\n"
+         "                    SPADirection = Both,\n                    SPARequestID = 77,\n"
+         "                    Intersignal = 30,\n                    an = welcome\n",
+         "SG{an/apf{ST=1,SY=TO,DR=500,NC={TO,IBE,IBS,OR,IR},KA,SPADI=B,SPARQ=77,SPAIS=30,"
+         "an=welcome},SL=9{cg/dt,cg/bt{SY=BR}}}"},
+        {"DigitMap = dialplan0 {(0S|00S|[1-7]xxx|8xxxxxxx|#xxxxxxx|*xx|9L)}",
+         "DM=dialplan0{(0S|00S|[1-7]xxx|8xxxxxxx|#xxxxxxx|*xx|9L)}"},
+        {"EventBuffer {\n                tonedet/std {\n                    tl = *\n",
+         "EB{tonedet/std{tl=*}}"},
+        {"Mux = H221 {\n                t1,\n                t2\n            }", "MX=H221{t1,t2}"},
+        {"Modem [V18, V22] {\n                md/x = 1\n            },\n            Modem = V90",
+         "MD[V18,V22]{md/x=1},MD=V90"},
+        {"Statistics {\n                nt/os,\n                rtp/jit = [1, 2]\n",
+         "SA{nt/os,rtp/jit=[1,2]}"},
+        {"Audit {\n                Media,\n                Modem,\n                Mux,\n"
+         "                Events,\n                Signals,\n                DigitMap,\n"
+         "                Statistics,\n                ObservedEvents,\n"
+         "                Packages,\n                EventBuffer\n",
+         "AT{M,MD,MX,E,SG,DM,SA,OE,PG,EB}"},
+        {"Subtract = ip/1/ext/7 {\n            Audit { }\n        },", "S=ip/1/ext/7{AT{}},"},
+        {"Move = ip/1/ext/8,", "MV=ip/1/ext/8,"},
+        {"AuditValue = [t1, t2] {\n            Audit {\n                Media {\n"
+         "                    TerminationState {\n                        ServiceStates,\n"
+         "                        Buffer\n                    },\n"
+         "                    LocalControl {\n                        Mode\n",
+         "AV=[t1,t2]{AT{M{TS{SI,BF},O{MO}}}}"},
+        {"AuditCapability = ROOT {\n            Packages {\n                nt-1,\n"
+         "                rtp-2\n", "AC=ROOT{PG{nt-1,rtp-2}}"},
+        {"Notify = ROOT {\n            ObservedEvents = 1 {\n"
+         "                20240101T10000000:it/ito {\n                    mit = 12000\n",
+         "N=ROOT{OE=1{20240101T10000000:it/ito{mit=12000}},ER=500{\"x\"}}"},
+        {"Method = X-Maint,\n                Reason = \"905 Termination taken out of service\","
+         "\n                Delay = 30,\n                ServiceChangeAddress = 55555,\n"
+         "                MgcIdToTry = [192.0.2.9],\n                20240101T10000000,\n"
+         "                ServiceChangeInc,\n                X-foo = bar,\n"
+         "                Packages\n",
+         "SC=ROOT{SV{MT=X-Maint,RE=\"905 Termination taken out of service\",DL=30,AD=55555,"
+         "MG=[192.0.2.9],20240101T10000000,SIC,X-foo=bar,PG}}"},
+        {"Reply = 12/2/END {\n    Context = * {\n        AuditValue = Context {\n"
+         "            t1,\n            t2\n        }\n    }\n}\nSegment = 12/1\n",
+         "P=12/2/&{C=*{AV=C{t1,t2}}}SM=12/1"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        assert_has(p, pairs[i][0]);
+        assert_has(c, pairs[i][1]);
+    }
+    /* compact carries none of the optional white space of the pretty form */
+    static const char *const spaced[] = {", ", " {", "= ", " =", "{ ", "\n ", " }"};
+    for (size_t i = 0; i < sizeof spaced / sizeof *spaced; i++)
+        if (strstr(c, spaced[i])) fail_msg("\"%s\" in compact form:\n%s", spaced[i], c);
+    assert_true(strlen(c) < strlen(p) / 2);
+}
+
+static void values_are_quoted_when_they_must_be(void **state)
+{
+    h248_message_t *m = seed_tree();
+    h248_local_control_t *lc = m->txns->actions->cmds->descs->u.media.streams->lc;
+    lc->props = NULL;
+    const char *vals[] = {"", "a b", "a,b", "x=y", "a{", "semi;", "tab\t", "ok-._/$*", "\x80"};
+    const char *want[] = {"p=\"\"", "p=\"a b\"", "p=\"a,b\"", "p=\"x=y\"", "p=\"a{\"",
+                          "p=\"semi;\"", "p=\"tab\t\"", "p=ok-._/$*", "p=\"\x80\""};
+    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+        lc->props = NULL;
+        h248_prop_add(&A, &lc->props, S("p"), sv(vals[i]), false);
+        assert_has(enc(m, H248_COMPACT), want[i]);
+    }
+    lc->props = NULL;
+    h248_prop_add(&A, &lc->props, S("p"), S("say \"hi\""), false);
+    assert_int_equal(h248_encoded_size(m, H248_COMPACT), H248_EINVAL);
+    char buf[512];
+    assert_int_equal(h248_encode(m, H248_PRETTY, buf, sizeof buf), H248_EINVAL);
+}
+
+static void trees_that_cannot_be_encoded_are_refused(void **state)
+{
+    h248_message_t *m = seed_tree();
+    m->version = 0;
+    assert_int_equal(h248_encoded_size(m, H248_COMPACT), H248_EINVAL);
+    m = seed_tree();
+    m->txns->actions->cmds->tids->name = S("");
+    assert_int_equal(h248_encoded_size(m, H248_PRETTY), H248_EINVAL);
+    m = seed_tree();
+    h248_prop_t *p = m->txns->actions->cmds->descs->u.media.streams->lc->props->next;
+    p->kind = H248_VAL_RANGE; /* a range of three values */
+    h248_value_add(&A, p, S("x"), false);
+    assert_int_equal(h248_encoded_size(m, H248_COMPACT), H248_EINVAL);
+    m = seed_tree();
+    m->txns->kind = (h248_txn_kind_t)99;
+    assert_int_equal(h248_encoded_size(m, H248_COMPACT), H248_EINVAL);
+    m = seed_tree();
+    m->txns = NULL;
+    assert_int_equal(h248_encoded_size(m, H248_COMPACT), H248_EINVAL);
+}
+
+static void single_transaction_encodes_without_header(void **state)
+{
+    h248_message_t *m = seed_tree();
+    char buf[1024];
+    int n = h248_encode_txn(m->txns, 2, H248_COMPACT, buf, sizeof buf);
+    const char *want = strchr(SEED_COMPACT, '\n') + 1;
+    assert_int_equal(n, (int)strlen(want));
+    assert_string_equal(buf, want);
+    n = h248_encode_txn(m->txns, 2, H248_PRETTY, buf, sizeof buf);
+    assert_string_equal(buf, strchr(SEED_PRETTY, '\n') + 1);
+    assert_int_equal(h248_encode_txn(m->txns, 2, H248_PRETTY, buf, 10), H248_ENOSPC);
+}
+
+static void constructors_append_in_order_and_reuse_streams(void **state)
+{
+    h248_message_t *m = h248_msg_new(&A, 3, NULL);
+    h248_txn_t *a = h248_txn_add(&A, m, H248_TXN_REQUEST, 1);
+    h248_txn_t *b = h248_txn_add(&A, m, H248_TXN_REQUEST, 2);
+    assert_ptr_equal(m->txns, a);
+    assert_ptr_equal(a->next, b);
+    h248_action_t *act = h248_action_add(&A, a, 1);
+    h248_cmd_t *c = h248_cmd_add(&A, act, H248_CMD_ADD, S("ip/1/$"));
+    assert_int_equal(c->tids->flags, H248_TID_CHOOSE);
+    assert_int_equal(h248_termid_add(&A, c, S("*"))->flags, H248_TID_ALL);
+    h248_desc_t *d = h248_desc_add(&A, c, H248_D_MEDIA);
+    assert_true(c->has_body);
+    h248_stream_t *s1 = h248_stream_get(&A, &d->u.media, 1, true);
+    assert_ptr_equal(h248_stream_get(&A, &d->u.media, 1, true), s1);
+    h248_stream_t *s2 = h248_stream_get(&A, &d->u.media, 2, true);
+    assert_ptr_equal(s1->next, s2);
+    h248_local_control_t *lc = h248_lc_get(&A, s1);
+    assert_int_equal(lc->reserved_value, -1);
+    assert_int_equal(lc->reserved_group, -1);
+    assert_ptr_equal(h248_lc_get(&A, s1), lc);
+    h248_prop_t *p = h248_prop_add(&A, &lc->props, S("a/b"), S("1"), false);
+    assert_int_equal(p->nvalues, 1);
+    h248_value_add(&A, p, S("2"), false);
+    assert_int_equal(p->nvalues, 2);
+    assert_string_equal(p->values->next->s.p, "2");
+    h248_str_t dup = h248_str_dup(&A, "xyz", 2);
+    assert_int_equal(dup.len, 2);
+    assert_memory_equal(dup.p, "xy", 2);
+    h248_error_desc_t *e = h248_error_new(&A, 510, (h248_str_t){NULL, 0});
+    assert_false(e->has_text);
+    arena_t small;
+    arena_init(&small, 64, 64);
+    assert_null(h248_msg_new(&small, 1, NULL) ? h248_msg_new(&small, 1, NULL) : NULL);
+    arena_free(&small);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(seed_request_encodes_with_litid_inside_local_control,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(parsed_sdp_is_written_from_its_structure, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(buffer_too_small_reports_enospc_and_size, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(service_change_golden_in_both_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(reply_pending_ack_and_message_error_golden, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(every_construct_encodes_in_both_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(values_are_quoted_when_they_must_be, setup, teardown),
+        cmocka_unit_test_setup_teardown(trees_that_cannot_be_encoded_are_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(single_transaction_encodes_without_header, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(constructors_append_in_order_and_reuse_streams, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
