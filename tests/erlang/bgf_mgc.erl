@@ -1,0 +1,488 @@
+%% bgf_mgc - a media gateway controller on Erlang/OTP's megaco stack that drives a real bgfd:
+%% registration, a call set-up, a mid-call change and a release, over UDP and over TCP, in
+%% pretty and in compact text. It speaks TAP on standard output.
+%%
+%%   erl -noshell -pa EBIN -run bgf_mgc main BGFD WORKDIR PORT_BASE MEDIA_MIN MEDIA_MAX [ONLY]
+%%
+%% For each scenario {Transport, Form} it opens megaco's transport (megaco_udp or
+%% megaco_tcp) on its own port as an MGC user, writes a bgfd configuration naming that MGC,
+%% starts bgfd, and then, as an MGC does:
+%%   1. takes bgfd's ServiceChange (ROOT, Restart, 901, with profile and version) and answers;
+%%   2. audits ROOT's Packages;
+%%   3. sets up a call: one transaction, context $, two Adds of ip/... $ terminations with
+%%      Local (c=IN IP4 $, m=audio $) and Remote SDP; checks the chosen context, termination
+%%      ids, address (the realm's) and ports (even, in the realm's range, distinct);
+%%   4. modifies both terminations: a new Remote and a new mode;
+%%   5. releases: Subtract of both with Audit{Statistics}; checks the statistics;
+%%   6. stops bgfd with SIGTERM and takes its ServiceChange Graceful 905.
+%% Every reply is checked for its kind, ids and the absence of any error descriptor.
+%% Scenario i uses MGC port PORT_BASE+i, bgfd control port PORT_BASE+50+i and a quarter of
+%% the media range. ONLY (udp-pretty, tcp-compact, ...) runs one scenario.
+-module(bgf_mgc).
+-behaviour(megaco_user).
+
+-include_lib("megaco/include/megaco.hrl").
+-include_lib("megaco/include/megaco_message_v3.hrl").
+
+-export([main/1]).
+-export([handle_connect/3, handle_disconnect/4, handle_syntax_error/4,
+         handle_message_error/4, handle_trans_request/4, handle_trans_long_request/4,
+         handle_trans_reply/5, handle_trans_ack/5, handle_unexpected_trans/4,
+         handle_trans_request_abort/5, handle_segment_reply/6]).
+
+-define(SCENARIOS, [{udp, pretty}, {udp, compact}, {tcp, pretty}, {tcp, compact}]).
+-define(CHECKS, 6).                         % TAP results per scenario: one per step
+-define(REG_TIMEOUT, 15000).                % bgfd start + first ServiceChange
+-define(GRACEFUL_TIMEOUT, 10000).
+
+%%------------------------------------------------------------------------------------------
+%% Entry point
+
+main([Bgfd, Dir, BaseS, MinS, MaxS | Only]) ->
+    Base = list_to_integer(BaseS),
+    Min = list_to_integer(MinS), Max = list_to_integer(MaxS),
+    ok = case megaco:start() of ok -> ok; {error, {already_started, _}} -> ok end,
+    %% megaco's and OTP's reports go to standard error, away from the TAP stream
+    ok = logger:remove_handler(default),
+    ok = logger:add_handler(default, logger_std_h, #{config => #{type => standard_error}}),
+    Scen = [{I, S} || {I, S} <- lists:zip(lists:seq(0, 3), ?SCENARIOS),
+                      Only == [] orelse [label(S)] == Only],
+    io:format("1..~b~n", [?CHECKS * length(Scen)]),
+    put(tap, 0), put(failed, 0),
+    Span = (Max - Min + 1) div 4,
+    [scenario(Bgfd, Dir, S, Base + I, Base + 50 + I, Min + I * Span, Min + I * Span + Span - 1)
+     || {I, S} <- Scen],
+    halt(case get(failed) of 0 -> 0; _ -> 1 end).
+
+label({T, F}) -> atom_to_list(T) ++ "-" ++ atom_to_list(F).
+
+%%------------------------------------------------------------------------------------------
+%% One scenario: every step is a TAP result; a step that cannot run (an earlier one failed
+%% in a way it depends on) is reported as failed with the reason.
+
+scenario(Bgfd, Dir, {Tr, Form} = S, MgcPort, MgPort, MediaMin, MediaMax) ->
+    L = label(S),
+    Mid = {ip4Address, #'IP4Address'{address = [127, 0, 0, 1], portNumber = MgcPort}},
+    ok = megaco:start_user(Mid, user_config(Form)),
+    RH = megaco:user_info(Mid, receive_handle),
+    Transport = open_transport(Tr, MgcPort, RH),
+    Conf = filename:join(Dir, "bgfd-" ++ L ++ ".conf"),
+    Log = filename:join(Dir, "bgfd-" ++ L ++ ".log"),
+    ok = file:write_file(Conf, bgfd_config(Tr, MgcPort, MgPort, MediaMin, MediaMax)),
+    {Port, OsPid} = start_bgfd(Bgfd, Conf, Log),
+    Ctx = #{label => L, tr => Tr, min => MediaMin, max => MediaMax},
+    Steps = [{"registration", fun registration/1}, {"audit of ROOT", fun audit_packages/1},
+             {"call set-up", fun add_call/1}, {"Modify", fun modify_call/1},
+             {"Subtract", fun subtract_call/1}],
+    Ctx2 = run_steps(Steps, Ctx#{os_pid => OsPid}),
+    graceful(Ctx2, OsPid),
+    stop_bgfd(Port, OsPid),
+    case maps:get(conn, Ctx2, undefined) of
+        undefined -> ok;
+        CH -> catch megaco:disconnect(CH, test_done)
+    end,
+    close_transport(Transport),
+    catch megaco:stop_user(Mid),
+    report_log(Log),
+    ok.
+
+%% Each step returns {ok, Ctx} or {fail, Why}; a failed step fails all that follow.
+run_steps([], Ctx) -> Ctx;
+run_steps([{_, Step} | Rest], Ctx) ->
+    case catch Step(Ctx) of
+        {ok, Ctx2} -> run_steps(Rest, Ctx2);
+        Other ->
+            Why = case Other of {fail, W} -> W; _ -> io_lib:format("crashed: ~P", [Other, 20]) end,
+            diag(Why),
+            [skip_fail(Ctx, Name) || {Name, _} <- Rest],
+            Ctx#{broken => true}
+    end.
+
+skip_fail(#{label := L}, Name) ->
+    tap(false, io_lib:format("~s: ~s (not run: an earlier step failed)", [L, Name])).
+
+%%------------------------------------------------------------------------------------------
+%% Steps
+
+registration(#{label := L, tr := Tr} = Ctx) ->
+    receive
+        {service_change, CH, _PV, Tids, Parm} ->
+            Method = Parm#'ServiceChangeParm'.serviceChangeMethod,
+            Reason = Parm#'ServiceChangeParm'.serviceChangeReason,
+            Prof = Parm#'ServiceChangeParm'.serviceChangeProfile,
+            Ver = Parm#'ServiceChangeParm'.serviceChangeVersion,
+            Ok = Tids == [?megaco_root_termination_id] andalso Method == restart andalso
+                     reason_code(Reason) == "901" andalso
+                     is_record(Prof, 'ServiceChangeProfile') andalso
+                     Prof#'ServiceChangeProfile'.profileName =/= "" andalso
+                     is_integer(Ver) andalso Ver >= 1 andalso Ver =< 3,
+            tap(Ok, reg_name(L, Tr)),
+            case Ok of
+                true -> {ok, Ctx#{conn => CH}};
+                false -> {fail, io_lib:format("got ~p ~p ~p ~p ~p", [Tids, Method, Reason,
+                                                                     Prof, Ver])}
+            end
+    after ?REG_TIMEOUT ->
+        tap(false, reg_name(L, Tr)),
+        {fail, "no ServiceChange from bgfd within 15 s"}
+    end.
+
+reg_name(L, Tr) ->
+    io_lib:format("~s: bgfd registers over ~s: ServiceChange on ROOT, Method=Restart, "
+                  "Reason=901, with a profile and a version 1..3", [L, Tr]).
+
+audit_packages(#{label := L, conn := CH} = Ctx) ->
+    Req = #'ActionRequest'{contextId = ?megaco_null_context_id, commandRequests = [
+            #'CommandRequest'{command = {auditValueRequest, #'AuditRequest'{
+                terminationID = ?megaco_root_termination_id,
+                auditDescriptor = #'AuditDescriptor'{auditToken = [packagesToken]}}}}]},
+    Want = ["ds", "gm", "ipnat", "tman", "it", "hangterm", "nt", "rtp", "li"],
+    Name = io_lib:format("~s: AuditValue on ROOT returns Packages with ~s, each with a version",
+                         [L, string:join(Want, ", ")]),
+    case call(CH, [Req]) of
+        {ok, [#'ActionReply'{errorDescriptor = asn1_NOVALUE,
+                             commandReply = [{auditValueReply, {auditResult,
+                                 #'AuditResult'{terminationAuditResult = Res}}}]}]} ->
+            Pkgs = lists:append([P || {packagesDescriptor, P} <- Res]),
+            Got = [{N, V} || #'PackagesItem'{packageName = N, packageVersion = V} <- Pkgs],
+            Missing = [W || W <- Want, not lists:keymember(W, 1, Got)],
+            BadV = [G || {_, V} = G <- Got, not (is_integer(V) andalso V >= 1)],
+            Ok = Missing == [] andalso BadV == [],
+            tap(Ok, Name),
+            Ok orelse diag(io_lib:format("packages ~p; missing ~p", [Got, Missing])),
+            {ok, Ctx};
+        Other ->
+            tap(false, Name),
+            diag(io_lib:format("reply: ~P", [Other, 30])),
+            {ok, Ctx}
+    end.
+
+add_call(#{label := L, conn := CH, min := Min, max := Max} = Ctx) ->
+    Add = fun(Realm, RemotePort) ->
+                  #'CommandRequest'{command = {addReq, #'AmmRequest'{
+                      terminationID = [tid("ip/1/" ++ Realm ++ "/$")],
+                      descriptors = [{mediaDescriptor, media(sendRecv,
+                          sdp([{"v", "0"}, {"c", "IN IP4 $"}, {"m", "audio $ RTP/AVP 0"}]),
+                          remote_sdp("192.0.2.7", RemotePort))}]}}}
+          end,
+    Req = #'ActionRequest'{contextId = ?megaco_choose_context_id,
+                           commandRequests = [Add("core", 30000), Add("core", 30002)]},
+    Name = io_lib:format("~s: a call is set up: two Adds of $ terminations with SDP in "
+                         "context $ get a context, termination ids, 127.0.0.1 and even ports "
+                         "in ~b-~b", [L, Min, Max]),
+    case call(CH, [Req]) of
+        {ok, [#'ActionReply'{contextId = C, errorDescriptor = asn1_NOVALUE,
+                             commandReply = Replies}]} ->
+            Terms = [added(R) || R <- Replies],
+            Checks = [{"context id is a number", is_integer(C) andalso C > 0 andalso
+                          C < ?megaco_choose_context_id},
+                      {"two add replies", length(Terms) == 2},
+                      {"termination ids chosen", lists:all(fun({T, _, _}) -> chosen(T) end, Terms)},
+                      {"distinct termination ids", length(lists:usort([T || {T, _, _} <- Terms])) == 2},
+                      {"local address 127.0.0.1", lists:all(fun({_, A, _}) -> A == "127.0.0.1" end, Terms)},
+                      {"even ports in range", lists:all(fun({_, _, P}) ->
+                          is_integer(P) andalso P rem 2 == 0 andalso P >= Min andalso P < Max
+                                                        end, Terms)},
+                      {"distinct ports", length(lists:usort([P || {_, _, P} <- Terms])) == 2}],
+            Bad = [W || {W, false} <- Checks],
+            tap(Bad == [], Name),
+            Bad == [] orelse diag(io_lib:format("failed: ~p; context ~p, terminations ~p",
+                                                [Bad, C, Terms])),
+            case Bad of
+                [] -> {ok, Ctx#{ctx => C, terms => [T || {T, _, _} <- Terms]}};
+                _ -> {fail, "the call was not set up"}
+            end;
+        Other ->
+            tap(false, Name),
+            {fail, io_lib:format("reply: ~P", [Other, 40])}
+    end.
+
+modify_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2]} = Ctx) ->
+    Mod = fun(T, Mode, Remote) ->
+                  #'CommandRequest'{command = {modReq, #'AmmRequest'{terminationID = [T],
+                      descriptors = [{mediaDescriptor, media(Mode, asn1_NOVALUE, Remote)}]}}}
+          end,
+    Req = #'ActionRequest'{contextId = C, commandRequests =
+               [Mod(T1, sendOnly, remote_sdp("192.0.2.8", 31000)),
+                Mod(T2, recvOnly, asn1_NOVALUE)]},
+    Name = io_lib:format("~s: Modify of both terminations (new Remote, SendOnly / "
+                         "ReceiveOnly) is answered for each without error", [L]),
+    case call(CH, [Req]) of
+        {ok, [#'ActionReply'{contextId = C, errorDescriptor = asn1_NOVALUE,
+                             commandReply = [{modReply, #'AmmsReply'{terminationID = [T1]}},
+                                             {modReply, #'AmmsReply'{terminationID = [T2]}}]}]} ->
+            tap(true, Name),
+            {ok, Ctx};
+        Other ->
+            tap(false, Name),
+            diag(io_lib:format("reply: ~P", [Other, 40])),
+            {ok, Ctx}
+    end.
+
+subtract_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2]} = Ctx) ->
+    Sub = fun(T) ->
+                  #'CommandRequest'{command = {subtractReq, #'SubtractRequest'{
+                      terminationID = [T],
+                      auditDescriptor = #'AuditDescriptor'{auditToken = [statsToken]}}}}
+          end,
+    Req = #'ActionRequest'{contextId = C, commandRequests = [Sub(T1), Sub(T2)]},
+    Name = io_lib:format("~s: Subtract with Audit{Statistics} releases both terminations and "
+                         "returns nt/os and nt/or for each", [L]),
+    case call(CH, [Req]) of
+        {ok, [#'ActionReply'{contextId = C, errorDescriptor = asn1_NOVALUE,
+                             commandReply = Replies}]} ->
+            Got = [{T, stat_names(A)} || {subtractReply,
+                                          #'AmmsReply'{terminationID = [T],
+                                                       terminationAudit = A}} <- Replies],
+            Ok = length(Replies) == 2 andalso [T || {T, _} <- Got] == [T1, T2] andalso
+                     lists:all(fun({_, S}) -> lists:member("nt/os", S) andalso
+                                                  lists:member("nt/or", S) end, Got),
+            tap(Ok, Name),
+            Ok orelse diag(io_lib:format("replies: ~P", [Replies, 30])),
+            {ok, Ctx};
+        Other ->
+            tap(false, Name),
+            diag(io_lib:format("reply: ~P", [Other, 40])),
+            {ok, Ctx}
+    end.
+
+%% SIGTERM: bgfd leaves with ServiceChange Graceful, Reason 905.
+graceful(#{label := L} = Ctx, OsPid) ->
+    Name = io_lib:format("~s: on SIGTERM bgfd sends ServiceChange Graceful, Reason=905", [L]),
+    case maps:is_key(conn, Ctx) of
+        false ->
+            tap(false, Name ++ " (not run: bgfd did not register)");
+        true ->
+            os:cmd("kill -TERM " ++ OsPid),
+            receive
+                {service_change, _, _, _, #'ServiceChangeParm'{serviceChangeMethod = graceful,
+                                                              serviceChangeReason = R}} ->
+                    Ok = reason_code(R) == "905",
+                    tap(Ok, Name),
+                    Ok orelse diag(io_lib:format("reason ~p", [R]));
+                {service_change, _, _, _, P} ->
+                    tap(false, Name),
+                    diag(io_lib:format("got ~P", [P, 10]))
+            after ?GRACEFUL_TIMEOUT ->
+                tap(false, Name),
+                diag("no ServiceChange within 10 s of SIGTERM")
+            end
+    end.
+
+%%------------------------------------------------------------------------------------------
+%% megaco plumbing
+
+user_config(Form) ->
+    Enc = case Form of
+              pretty -> megaco_pretty_text_encoder;
+              compact -> megaco_compact_text_encoder
+          end,
+    [{user_mod, ?MODULE}, {user_args, [self()]}, {protocol_version, 3},
+     {encoding_mod, Enc}, {encoding_config, []},
+     {request_timer, #megaco_incr_timer{wait_for = 1000, factor = 2, incr = 0,
+                                        max_retries = 2}},
+     {long_request_timer, 10000}, {reply_timer, 5000}].
+
+open_transport(udp, Port, RH0) ->
+    RH = RH0#megaco_receive_handle{send_mod = megaco_udp},
+    {ok, Sup} = megaco_udp:start_transport(),
+    {ok, Sock, _} = megaco_udp:open(Sup, [{port, Port}, {receive_handle, RH},
+                                          {udp_options, [{ip, {127, 0, 0, 1}}]}]),
+    {udp, Sup, Sock};
+open_transport(tcp, Port, RH0) ->
+    RH = RH0#megaco_receive_handle{send_mod = megaco_tcp},
+    {ok, Sup} = megaco_tcp:start_transport(),
+    ok = megaco_tcp:listen(Sup, [{port, Port}, {receive_handle, RH},
+                                 {tcp_options, [{ip, {127, 0, 0, 1}}]}]),
+    {tcp, Sup}.
+
+close_transport({udp, Sup, Sock}) ->
+    catch megaco_udp:close(Sock),
+    catch megaco_udp:stop_transport(Sup);
+close_transport({tcp, Sup}) ->
+    catch megaco_tcp:stop_transport(Sup).
+
+%% megaco:call for one transaction; {ok, ActionReplies} or {error, Why}.
+call(CH, Actions) ->
+    case megaco:call(CH, Actions, []) of
+        {_PV, {ok, Replies}} when is_list(Replies) -> {ok, Replies};
+        {_PV, Replies} when is_list(Replies) -> {ok, Replies};
+        {_PV, Err} -> {error, Err}
+    end.
+
+bgfd_config(Tr, MgcPort, MgPort, Min, Max) ->
+    io_lib:format(
+      "# written by tests/erlang/bgf_mgc.erl\n"
+      "[bgfd]\n"
+      "mid = [127.0.0.1]:~b\n"
+      "listen_udp = 127.0.0.1:~b\n"
+      "listen_tcp = 127.0.0.1:~b\n"
+      "mgc = ~s:127.0.0.1:~b\n"
+      "profile = ETSI_BGF/1\n"
+      "h248_version = 3\n"
+      "log_level = debug\n"
+      "[h248]\n"
+      "graceful_delay_s = 1\n"
+      "retrans_initial_ms = 200\n"
+      "[media]\n"
+      "default_realm = core\n"
+      "[realm core]\n"
+      "addresses = 127.0.0.1\n"
+      "ports = ~b-~b\n",
+      [MgPort, MgPort, MgPort, Tr, MgcPort, Min, Max]).
+
+start_bgfd(Bgfd, Conf, Log) ->
+    Port = open_port({spawn_executable, "/bin/sh"},
+                     [{args, ["-c", "exec \"$0\" -c \"$1\" >\"$2\" 2>&1", Bgfd, Conf, Log]},
+                      exit_status]),
+    {os_pid, P} = erlang:port_info(Port, os_pid),
+    {Port, integer_to_list(P)}.
+
+stop_bgfd(Port, OsPid) ->
+    os:cmd("kill -TERM " ++ OsPid),
+    receive {Port, {exit_status, _}} -> ok
+    after 3000 ->
+        os:cmd("kill -KILL " ++ OsPid),
+        receive {Port, {exit_status, _}} -> ok after 2000 -> ok end
+    end.
+
+%% On failure the end of bgfd's log helps; it goes to standard error, not into TAP.
+report_log(Log) ->
+    case get(failed) of
+        0 -> ok;
+        _ ->
+            case file:read_file(Log) of
+                {ok, B} ->
+                    Lines = string:split(B, "\n", all),
+                    Tail = lists:nthtail(max(0, length(Lines) - 30), Lines),
+                    io:format(standard_error, "--- last lines of ~s~n~s~n",
+                              [Log, lists:join("\n", Tail)]);
+                _ -> ok
+            end
+    end.
+
+%%------------------------------------------------------------------------------------------
+%% megaco_user callbacks (run in megaco's processes; they report to the test process)
+
+handle_connect(_CH, _PV, _Test) -> ok.
+handle_disconnect(_CH, _PV, _Reason, _Test) -> ok.
+handle_syntax_error(_RH, _PV, _ED, _Test) -> reply.
+handle_message_error(_CH, _PV, _ED, _Test) -> no_reply.
+handle_trans_long_request(_CH, _PV, _Data, _Test) -> {discard_ack, []}.
+handle_trans_reply(_CH, _PV, _Reply, _Data, _Test) -> ok.
+handle_trans_ack(_CH, _PV, _Status, _Data, _Test) -> ok.
+handle_unexpected_trans(_CH, _PV, _Trans, _Test) -> ok.
+handle_trans_request_abort(_CH, _PV, _TransNo, _Pid, _Test) -> ok.
+handle_segment_reply(_CH, _PV, _TransNo, _SegNo, _Compl, _Test) -> ok.
+
+%% bgfd's requests: ServiceChange (answered, reported), Notify (answered).
+handle_trans_request(CH, PV, Actions, Test) ->
+    Replies = [answer(CH, PV, A, Test) || A <- Actions],
+    {discard_ack, Replies}.
+
+answer(CH, PV, #'ActionRequest'{contextId = C, commandRequests = Cmds}, Test) ->
+    #'ActionReply'{contextId = C,
+                   commandReply = [answer_cmd(CH, PV, Cmd, Test)
+                                   || #'CommandRequest'{command = Cmd} <- Cmds]}.
+
+answer_cmd(CH, PV, {serviceChangeReq, #'ServiceChangeRequest'{terminationID = Tids,
+                                                               serviceChangeParms = P}}, Test) ->
+    Test ! {service_change, CH, PV, Tids, P},
+    {serviceChangeReply, #'ServiceChangeReply'{terminationID = Tids,
+        serviceChangeResult = {serviceChangeResParms,
+                               #'ServiceChangeResParm'{serviceChangeVersion = 3}}}};
+answer_cmd(_CH, _PV, {notifyReq, #'NotifyRequest'{terminationID = Tids}}, _Test) ->
+    {notifyReply, #'NotifyReply'{terminationID = Tids}};
+answer_cmd(_CH, _PV, _Other, _Test) ->
+    {notifyReply, #'NotifyReply'{terminationID = [],
+                                 errorDescriptor = #'ErrorDescriptor'{errorCode = 501}}}.
+
+%%------------------------------------------------------------------------------------------
+%% Message pieces and reply parsing
+
+tid(S) ->
+    Levels = string:split(S, "/", all),
+    #megaco_term_id{contains_wildcards = lists:member("$", Levels), id = Levels}.
+
+%% A decoded termination id is chosen when no level holds $ or *.
+chosen(#megaco_term_id{id = Levels}) ->
+    not lists:any(fun(L) -> lists:member($$, L) orelse lists:member($*, L) end, Levels);
+chosen(_) -> false.
+
+sdp(Lines) ->
+    #'LocalRemoteDescriptor'{propGrps = [[#'PropertyParm'{name = N, value = [V]}
+                                          || {N, V} <- Lines]]}.
+remote_sdp(Addr, Port) ->
+    sdp([{"v", "0"}, {"c", "IN IP4 " ++ Addr},
+         {"m", "audio " ++ integer_to_list(Port) ++ " RTP/AVP 0"}, {"a", "ptime:20"}]).
+
+media(Mode, Local, Remote) ->
+    #'MediaDescriptor'{streams = {oneStream, #'StreamParms'{
+        localControlDescriptor = #'LocalControlDescriptor'{streamMode = Mode,
+                                                           propertyParms = []},
+        localDescriptor = Local, remoteDescriptor = Remote}}}.
+
+%% {TerminationId, LocalAddress, LocalPort} from an Add reply.
+added({addReply, #'AmmsReply'{terminationID = [T], terminationAudit = Audit}}) ->
+    Props = lists:append([local_props(MD) || {mediaDescriptor, MD} <- audit_list(Audit)]),
+    Addr = case [V || #'PropertyParm'{name = "c", value = [V]} <- Props] of
+               [C | _] -> lists:last(string:lexemes(C, " "));
+               [] -> undefined
+           end,
+    Port = case [V || #'PropertyParm'{name = "m", value = [V]} <- Props] of
+               [M | _] -> case catch list_to_integer(lists:nth(2, string:lexemes(M, " "))) of
+                              P when is_integer(P) -> P;
+                              _ -> undefined
+                          end;
+               [] -> undefined
+           end,
+    {T, Addr, Port};
+added(Other) -> {Other, undefined, undefined}.
+
+audit_list(L) when is_list(L) -> L;
+audit_list(_) -> [].
+
+local_props(#'MediaDescriptor'{streams = {oneStream, SP}}) -> sp_local(SP);
+local_props(#'MediaDescriptor'{streams = {multiStream, SDs}}) ->
+    lists:append([sp_local(SP) || #'StreamDescriptor'{streamParms = SP} <- SDs]);
+local_props(_) -> [].
+
+sp_local(#'StreamParms'{localDescriptor = #'LocalRemoteDescriptor'{propGrps = [G | _]}}) -> G;
+sp_local(_) -> [].
+
+stat_names(Audit) ->
+    Direct = [N || {statisticsDescriptor, S} <- audit_list(Audit),
+                   #'StatisticsParameter'{statName = N} <- S],
+    InMedia = [N || {mediaDescriptor, MD} <- audit_list(Audit),
+                    SP <- stream_parms(MD),
+                    #'StatisticsParameter'{statName = N} <- stats_of(SP)],
+    Direct ++ InMedia.
+
+stream_parms(#'MediaDescriptor'{streams = {oneStream, SP}}) -> [SP];
+stream_parms(#'MediaDescriptor'{streams = {multiStream, SDs}}) ->
+    [SP || #'StreamDescriptor'{streamParms = SP} <- SDs];
+stream_parms(_) -> [].
+
+stats_of(#'StreamParms'{statisticsDescriptor = S}) when is_list(S) -> S;
+stats_of(_) -> [].
+
+reason_code([R | _]) when is_list(R) -> hd(string:lexemes(R, " "));
+reason_code(_) -> undefined.
+
+%%------------------------------------------------------------------------------------------
+%% TAP
+
+tap(Ok, Name) ->
+    N = get(tap) + 1,
+    put(tap, N),
+    case Ok of
+        true -> io:format("ok ~b - ~s~n", [N, lists:flatten(Name)]);
+        false ->
+            put(failed, get(failed) + 1),
+            io:format("not ok ~b - ~s~n", [N, lists:flatten(Name)])
+    end,
+    Ok.
+
+diag(Text) ->
+    [io:format("# ~s~n", [L]) || L <- string:split(lists:flatten(Text), "\n", all)],
+    true.
