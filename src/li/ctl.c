@@ -194,6 +194,7 @@ bool li_ctl_admit(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf)
         ok = true;
     }
     pthread_mutex_unlock(&c->mu);
+    li_ctl_write_status(c);
     return ok;
 }
 
@@ -210,6 +211,12 @@ void li_ctl_release(li_ctl_t *c, uint32_t gate_id)
                    gate_id, cid);
     }
     pthread_mutex_unlock(&c->mu);
+    if (e) li_ctl_write_status(c);
+}
+
+li_sender_t *li_ctl_sender_for_worker(unsigned worker, void *arg)
+{
+    return li_ctl_sender(arg, worker);
 }
 
 li_sender_t *li_ctl_sender(li_ctl_t *c, unsigned worker)

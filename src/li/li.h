@@ -54,7 +54,10 @@ bool li_ctl_admit(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf);
 void li_ctl_release(li_ctl_t *c, uint32_t gate_id);
 /* Per-worker sender of copies to the delivery function (for dp_config_t.li_sender_for_worker). */
 li_sender_t *li_ctl_sender(li_ctl_t *c, unsigned worker);
-/* Rewrite the LI-only status view (taps, copies per target). */
+/* The same with dp_config_t.li_sender_for_worker's signature: arg is the li_ctl_t. */
+li_sender_t *li_ctl_sender_for_worker(unsigned worker, void *arg);
+/* Rewrite the LI-only status view (taps, copies per target). li_ctl_admit and li_ctl_release
+ * rewrite it too; call this periodically to refresh the copy counters. */
 void li_ctl_write_status(li_ctl_t *c);
 /* Append a line to the LI log (printf-like). */
 void li_ctl_log(li_ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

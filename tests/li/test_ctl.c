@@ -164,7 +164,9 @@ static void li_log_and_status_view_are_mode_0600_with_taps_and_copies(void **sta
     assert_int_equal(mode_of("li.log"), 0600);
     li_tap_conf_t t = {.active = true, .cid = 77, .ntargets = 2, .targets = {0xffffff00, 0xffffff01}};
     assert_true(li_ctl_admit(ctl, 12, &t));
+    assert_non_null(strstr(slurp("li.status"), "tap gate=12 correlation=77")); /* at once */
     li_sender_t *s = li_ctl_sender(ctl, 0);
+    assert_true(li_ctl_sender_for_worker(0, ctl) == s);
     assert_non_null(s);
     assert_true(li_ctl_sender(ctl, 1) != s); /* one per worker */
     assert_true(li_ctl_sender(ctl, 1) == li_ctl_sender(ctl, 1));
@@ -189,6 +191,8 @@ static void li_log_and_status_view_are_mode_0600_with_taps_and_copies(void **sta
     assert_non_null(strstr(log, "Z hello 42\n"));
     assert_non_null(strstr(log, "gate 12: interception started: correlation 77 targets ffffff00,ffffff01"));
     assert_non_null(li_ctl_keys(ctl));
+    li_ctl_release(ctl, 12);
+    assert_non_null(strstr(slurp("li.status"), "taps 0\n"));
     li_ctl_free(ctl);
 }
 
