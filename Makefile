@@ -97,6 +97,10 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(call libsof,mg)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(call libsof,mg) $(LDFLAGS) $(call sysof,mg)
+# dpctl drives the data plane alone (dp.h): it links dp's closure only
+$(BUILD)/tests/helpers/dpctl: tests/helpers/dpctl.c $(call libsof,dp)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(call libsof,dp) $(LDFLAGS) $(call sysof,dp)
 
 TESTS ?= all
 deps-test:

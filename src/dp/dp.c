@@ -285,7 +285,17 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     dp->h_id[hi] = slot;
     c->next_ctx = dp->h_ctx[hc];
     dp->h_ctx[hc] = slot;
-    memset(&dp->pub[slot], 0, sizeof(dp->pub[slot])); /* no writer: the slot is free */
+    /* no writer yet (the slot is free): publish where the gate will send, so an audit right
+     * after the open does not depend on the worker having run */
+    memset(&dp->pub[slot], 0, sizeof(dp->pub[slot]));
+    dp_gate_stats_t init = {0};
+    if (netaddr_port(&req->remote_rtp)) init.latched_rtp = req->remote_rtp;
+    if (netaddr_port(&req->remote_rtcp)) init.latched_rtcp = req->remote_rtcp;
+    else if (netaddr_is_set(&init.latched_rtp)) {
+        init.latched_rtcp = init.latched_rtp;
+        netaddr_set_port(&init.latched_rtcp, (uint16_t)(netaddr_port(&req->remote_rtp) + 1));
+    }
+    dp_pub_write(&dp->pub[slot], &init);
     dp->count++;
     dp_msg_t m = {.type = DP_MSG_OPEN, .slot = slot, .peer = c->peer, .gen = c->gen,
                   .fd = {rtp, rtcp}, .req = *req};
