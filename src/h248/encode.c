@@ -355,6 +355,25 @@ static void put_error(enc_t *e, const h248_error_desc_t *er)
 
 /* ---- media ------------------------------------------------------------------------------- */
 
+/* Raw SDP text, one line at a time: indentation and blank lines (which pretty input may carry)
+ * dropped, every line ended with the text's own line end (CRLF when it has any, else LF). */
+static void put_sdp_lines(enc_t *e, const char *p, size_t n)
+{
+    bool crlf = memchr(p, '\r', n) != NULL;
+    const char *end = p + n;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        const char *q = p;
+        while (q < end && *q != '\r' && *q != '\n') q++;
+        if (q > p) {
+            put(e, p, (size_t)(q - p));
+            put(e, "\r\n" + !crlf, crlf ? 2 : 1);
+        }
+        p = q;
+        while (p < end && (*p == '\r' || *p == '\n')) p++;
+    }
+}
+
 /* Local { sdp } / Remote { sdp }: SDP lines start at the line's beginning (as in RFC 3525),
  * written from the parsed form when there is one, else the raw text without its outer blanks. */
 static void put_sdp_block(enc_t *e, tok_t t, const h248_sdp_block_t *b)
@@ -376,9 +395,7 @@ static void put_sdp_block(enc_t *e, tok_t t, const h248_sdp_block_t *b)
         size_t room = e->len < e->cap ? e->cap - e->len : 0;
         e->len += h248_sdp_write(b->sdp, H248_SDP_W_ASIS, e->buf + e->len, room);
     } else {
-        put(e, p, n);
-        if (memchr(p, '\r', n)) put(e, "\r\n", 2);
-        else putc_(e, '\n');
+        put_sdp_lines(e, p, n);
     }
     if (!e->compact) {
         static const char sp[] = "                                                                ";

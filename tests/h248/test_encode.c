@@ -103,6 +103,16 @@ static void parsed_sdp_is_written_from_its_structure(void **state)
     assert_has(enc(m, H248_PRETTY), "Local { },\n");
 }
 
+static void raw_sdp_lines_lose_indentation_and_blank_lines(void **state)
+{
+    h248_message_t *m = seed_tree(&A);
+    h248_stream_t *s = m->txns->actions->cmds->descs->u.media.streams;
+    s->remote->text = S("\r\n      v=0\r\n\r\n\t  c=IN IP4 $\r\n    m=audio $ RTP/AVP 0\r\n   ");
+    assert_has(enc(m, H248_COMPACT), "R{\nv=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n}");
+    s->remote->text = S("v=0\n  m=audio 1 RTP/AVP 0");
+    assert_has(enc(m, H248_PRETTY), "Remote {\nv=0\nm=audio 1 RTP/AVP 0\n                }\n");
+}
+
 static void buffer_too_small_reports_enospc_and_size(void **state)
 {
     h248_message_t *m = seed_tree(&A);
@@ -402,6 +412,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(seed_request_encodes_with_litid_inside_local_control,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(parsed_sdp_is_written_from_its_structure, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(raw_sdp_lines_lose_indentation_and_blank_lines, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(buffer_too_small_reports_enospc_and_size, setup,
                                         teardown),
