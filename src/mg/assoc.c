@@ -679,6 +679,7 @@ static void send_pendings(mg_assoc_t *a, const mg_peer_t *from, const h248_txn_t
     for (const h248_txn_t *t = from_txn; t; t = t->next)
         if (t->kind == H248_TXN_REQUEST) buf_printf(&b, compact ? "PN=%u{}\n" : "Pending = %u {}\n", t->id);
     send_msg(a, from, b.p, b.len);
+    mg_net_flush(a->net);
     free(b.p);
 }
 
@@ -827,7 +828,7 @@ void mg_assoc_leave(mg_assoc_t *a, void (*done)(void *arg), void *arg)
     mg_timer_stop(a->loop, &a->it_timer);
     LOG_NOTICE("leaving: ServiceChange Graceful 905, Delay %u s", a->cfg->graceful_delay_s);
     uint32_t tid;
-    if (send_service_change(a, H248_SCM_GRACEFUL, "905", true, a->cfg->graceful_delay_s * 1000u,
+    if (send_service_change(a, H248_SCM_GRACEFUL, "905", true, a->cfg->graceful_delay_s,
                             a->version, leave_done, &tid) < 0)
         leave_finish(a);
 }

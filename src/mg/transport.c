@@ -358,6 +358,11 @@ fail:
     return NULL;
 }
 
+void mg_net_flush(mg_net_t *n)
+{
+    if (n->ntx) tx_flush(n);
+}
+
 void mg_net_close_all(mg_net_t *n)
 {
     for (int fd = 0; fd < NET_MAX_FDS; fd++)

@@ -37,6 +37,8 @@ void mg_net_free(mg_net_t *n);
  * TCP: on the peer's connection, or on a connection to addr (opened when none exists).
  * 0 or -errno. */
 int mg_net_send(mg_net_t *n, const mg_peer_t *to, const char *msg, size_t len);
+/* Send at once what is batched for UDP (a Pending must not wait for the batch's end). */
+void mg_net_flush(mg_net_t *n);
 /* Close every TCP connection (shutdown). */
 void mg_net_close_all(mg_net_t *n);
 /* The bound UDP/TCP addresses (with the actual port when 0 was configured). */
