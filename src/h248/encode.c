@@ -1013,7 +1013,8 @@ static void put_message(enc_t *e, const h248_message_t *m)
         for (const h248_txn_t *t = m->txns; t; t = t->next) {
             e->first = true;
             put_txn(e, t);
-            if (!e->compact) putc_(e, '\n');
+            /* a Segment reply ends in digits: keep the next transaction's token apart */
+            if (!e->compact || (t->kind == H248_TXN_SEGMENT_REPLY && t->next)) putc_(e, '\n');
         }
     }
 }

@@ -282,6 +282,7 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     h248_termid_add(a, c, S("t2"));
     h248_txn_t *sm = h248_txn_add(a, m, H248_TXN_SEGMENT_REPLY, 12);
     sm->segment = 1;
+    h248_txn_add(a, m, H248_TXN_PENDING, 13);
     return m;
 }
 

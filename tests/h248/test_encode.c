@@ -301,8 +301,8 @@ static void every_construct_encodes_in_both_forms(void **state)
          "SC=ROOT{SV{MT=X-Maint,RE=\"905 Termination taken out of service\",DL=30,AD=55555,"
          "MG=[192.0.2.9],20240101T10000000,SIC,X-foo=bar,PG}}"},
         {"Reply = 12/2/END {\n    Context = * {\n        AuditValue = Context {\n"
-         "            t1,\n            t2\n        }\n    }\n}\nSegment = 12/1\n",
-         "P=12/2/&{C=*{AV=C{t1,t2}}}SM=12/1"},
+         "            t1,\n            t2\n        }\n    }\n}\nSegment = 12/1\nPending = 13 { }\n",
+         "P=12/2/&{C=*{AV=C{t1,t2}}}SM=12/1\nPN=13{}"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         assert_has(p, pairs[i][0]);
