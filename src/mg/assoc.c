@@ -222,7 +222,7 @@ static void sync_timers(mg_assoc_t *a)
         .retrans_max_tries = c->retrans_max_tries,
         .pending_wait_ms = c->mgc_provisional_timer_ms + c->normal_mgc_exec_ms,
         .pending_limit = c->mgc_pending_limit,
-        .max_stored = 2000000,
+        .max_stored = c->max_stored_replies,
     };
     if (a->eng) {
         const mg_root_props_t *r = mg_engine_root(a->eng);

@@ -39,6 +39,7 @@ void mg_config_default(mg_config_t *cfg)
     cfg->retrans_max_ms = 4000;
     cfg->retrans_max_tries = 5;
     cfg->graceful_delay_s = 0;
+    cfg->max_stored_replies = 500000;
     mg_realm_conf_t *r = &cfg->realms[0];
     snprintf(r->name, sizeof(r->name), "core");
     netaddr_parse_ip(&r->addrs[0], "127.0.0.1", 0);
@@ -371,6 +372,7 @@ static const directive_t directives[] = {
     {SEC_H248, "retrans_max_ms", parse_u32, C(retrans_max_ms), 10, 600000},
     {SEC_H248, "retrans_max_tries", parse_u32, C(retrans_max_tries), 1, 100},
     {SEC_H248, "graceful_delay_s", parse_u32, C(graceful_delay_s), 0, 86400},
+    {SEC_H248, "max_stored_replies", parse_u32, C(max_stored_replies), 1000, 50000000},
     {SEC_MEDIA, "default_realm", parse_default_realm, 0, 0, 32},
     {SEC_MEDIA, "max_gates", parse_u32, C(max_gates), 2, 4000000},
     {SEC_MEDIA, "max_contexts", parse_u32, C(max_contexts), 1, 2000000},
@@ -633,6 +635,7 @@ int mg_config_reload(mg_config_t *cur, const mg_config_t *next, char *restart, s
     cur->retrans_max_ms = next->retrans_max_ms;
     cur->retrans_max_tries = next->retrans_max_tries;
     cur->graceful_delay_s = next->graceful_delay_s;
+    cur->max_stored_replies = next->max_stored_replies;
     cur->default_dscp = next->default_dscp;
     cur->default_latch = next->default_latch;
     cur->relatch_idle_ms = next->relatch_idle_ms;

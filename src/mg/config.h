@@ -54,6 +54,7 @@ typedef struct mg_config {
     uint32_t mgc_pending_limit;            /* ROOT MGCOriginatedPendingLimit */
     uint32_t retrans_initial_ms, retrans_max_ms, retrans_max_tries;
     uint32_t graceful_delay_s;             /* Delay in the SIGTERM ServiceChange */
+    uint32_t max_stored_replies;           /* replies kept at most (oldest dropped first); added */
     /* [media] */
     mg_realm_conf_t realms[MG_MAX_REALMS];
     unsigned nrealms;

@@ -85,6 +85,7 @@ static const char full[] =
     "retrans_max_ms = 1600\n"
     "retrans_max_tries = 7\n"
     "graceful_delay_s = 3\n"
+    "max_stored_replies = 12345\n"
     "[media]\n"
     "default_realm = access\n"
     "max_gates = 1000\n"
@@ -142,6 +143,7 @@ static void every_key_is_read(void **state)
     assert_int_equal(c.retrans_max_ms, 1600);
     assert_int_equal(c.retrans_max_tries, 7);
     assert_int_equal(c.graceful_delay_s, 3);
+    assert_int_equal(c.max_stored_replies, 12345);
     assert_int_equal(c.max_gates, 1000);
     assert_int_equal(c.max_contexts, 400);
     assert_int_equal(c.workers, 2);
