@@ -3,6 +3,7 @@
  * Gate A faces endpoint X, gate B faces endpoint Y; A and B are peers (same ctx, stream).
  * Ports: DP_TEST_PORT + 100..999. */
 #include "dp_test.h"
+#include "dp/dp_pkt.h"
 
 typedef struct pair {
     dp_t *dp;
@@ -199,6 +200,60 @@ static void peers_are_matched_by_context_and_stream(void **st)
     dp_stop(dp);
 }
 
+static void random_datagrams_never_crash_and_only_valid_ones_pass(void **st)
+{
+    pair_t p = pair_open(600, "127.0.0.1", "127.0.0.1", 1);
+    uint32_t seed = 12345, valid = 0;
+    uint8_t b[400];
+    for (int i = 0; i < 400; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t len = (seed >> 8) % 300;
+        for (size_t k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            b[k] = (uint8_t)(seed >> 16);
+        }
+        if (dp_pkt_classify(b, (uint32_t)len, false) != DP_PKT_BAD) valid++;
+        t_send(p.x, &p.a, b, len);
+        if (i % 50 == 49) t_sleep_ms(5); /* stay within socket buffers */
+    }
+    assert_int_equal(t_drain(p.y, 200), (int)valid);
+    dp_gate_stats_t a = t_stats(p.dp, 1);
+    assert_int_equal(a.pkts_in, valid);
+    assert_int_equal(a.drop_malformed, 400 - valid);
+    assert_true(valid > 50 && valid < 350);
+    pair_close(&p);
+}
+
+static void gates_opened_and_closed_while_media_flows_on_two_workers(void **st)
+{
+    dp_t *dp = t_start(2, 8, 0);
+    uint16_t px = t_port(620), py = t_port(622);
+    int x = t_ep("127.0.0.1", px), y = t_ep("127.0.0.1", py);
+    for (uint32_t i = 0; i < 150; i++) {
+        uint16_t pa = t_port(640 + 4 * (i % 10)), pb = (uint16_t)(pa + 2);
+        dp_gate_req_t ra = t_req(1000 + 2 * i, i, "127.0.0.1", pa, "127.0.0.1", px);
+        dp_gate_req_t rb = t_req(1001 + 2 * i, i, "127.0.0.1", pb, "127.0.0.1", py);
+        assert_int_equal(dp_gate_open(dp, &ra), 0);
+        assert_int_equal(dp_gate_open(dp, &rb), 0);
+        netaddr_t a = t_addr("127.0.0.1", pa), bb = t_addr("127.0.0.1", pb);
+        uint8_t buf[64];
+        size_t n = t_rtp(buf, (uint16_t)i, i, i, 8);
+        expect_forward(x, &a, y, &bb, buf, n);
+        t_send(x, &a, buf, n); /* still in flight while the gates close */
+        dp_gate_stats_t fa;
+        assert_int_equal(dp_gate_close(dp, ra.gate_id, &fa), 0);
+        assert_true(fa.pkts_in >= 1 && fa.pkts_in <= 2);
+        assert_int_equal(dp_gate_close(dp, rb.gate_id, NULL), 0);
+        /* the close is synchronous: a late packet was either forwarded already or never is */
+        assert_int_equal(t_drain(y, 0), (int)fa.pkts_in - 1);
+    }
+    assert_int_equal(dp_gate_count(dp), 0);
+    t_drain(y, 50);
+    close(x);
+    close(y);
+    dp_stop(dp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +263,8 @@ int main(void)
         cmocka_unit_test(bad_packets_are_counted_and_never_forwarded),
         cmocka_unit_test(gate_without_peer_drops_and_counts),
         cmocka_unit_test(peers_are_matched_by_context_and_stream),
+        cmocka_unit_test(random_datagrams_never_crash_and_only_valid_ones_pass),
+        cmocka_unit_test(gates_opened_and_closed_while_media_flows_on_two_workers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
