@@ -479,7 +479,7 @@ static void section_line(parse_state_t *st, const char *s)
                 }
             st->realm = (int)cfg->nrealms;
             st->realm_line[st->realm] = st->line;
-            snprintf(cfg->realms[cfg->nrealms++].name, sizeof(cfg->realms[0].name), "%s", rn);
+            memcpy(cfg->realms[cfg->nrealms++].name, rn, strlen(rn) + 1); /* length checked */
             return;
         }
         st->sec = SEC_UNKNOWN;
