@@ -91,8 +91,9 @@ static int worker_init(dp_t *dp, dp_worker_t *w, unsigned idx)
         return -ENOMEM;
     w->list = calloc(dp->max_gates, sizeof(*w->list));
     w->dirty = calloc(dp->max_gates, sizeof(*w->dirty));
+    w->hang_at = calloc(dp->max_gates, sizeof(*w->hang_at));
     w->buf = aligned_alloc(DP_CACHELINE, (size_t)DP_BATCH * DP_PKT_MAX);
-    if (!w->list || !w->dirty || !w->buf) return -ENOMEM;
+    if (!w->list || !w->dirty || !w->hang_at || !w->buf) return -ENOMEM;
     if (dp->cfg.li_sender_for_worker) w->li = dp->cfg.li_sender_for_worker(idx, dp->cfg.li_arg);
     return 0;
 }
@@ -105,6 +106,7 @@ static void worker_free(dp_worker_t *w)
     dp_ring_free(&w->ev);
     free(w->list);
     free(w->dirty);
+    free(w->hang_at);
     free(w->buf);
 }
 

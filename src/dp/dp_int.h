@@ -120,6 +120,7 @@ typedef struct dp_worker {
     /* owner: this worker */
     int32_t *list;       /* slots of this worker's gates */
     uint32_t nlist;
+    uint64_t *hang_at;   /* per list position: earliest hangterm expiry, see hang_scan */
     int32_t *dirty;      /* gates whose statistics changed this round */
     uint32_t ndirty;
     uint64_t next_scan_ns;

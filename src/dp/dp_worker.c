@@ -122,8 +122,10 @@ static void tap_update(dp_t *dp, li_tap_t *tap, const li_tap_conf_t *conf)
     if (!same) memset(tap->seq, 0, sizeof(tap->seq));
 }
 
-static void apply_conf(dp_t *dp, dp_gate_t *g, const dp_gate_req_t *q, unsigned what, uint64_t now)
+static void apply_conf(dp_worker_t *w, dp_gate_t *g, const dp_gate_req_t *q, unsigned what,
+                       uint64_t now)
 {
+    dp_t *dp = w->dp;
     if (what & DP_MOD_REMOTE) {
         g->ch[0].remote = addr_usable(&q->remote_rtp) ? q->remote_rtp : (netaddr_t){0};
         g->ch[1].remote = addr_usable(&q->remote_rtcp) ? q->remote_rtcp : (netaddr_t){0};
@@ -146,6 +148,7 @@ static void apply_conf(dp_t *dp, dp_gate_t *g, const dp_gate_req_t *q, unsigned 
         g->hang_ns = (uint64_t)q->hang_timer_s * 1000000000ull;
         g->active_ns = now;
         g->hang_fired = false;
+        w->hang_at[g->wpos] = g->hang_ns ? now + g->hang_ns : UINT64_MAX;
     }
     if (what & DP_MOD_TAP) tap_update(dp, &g->tap, &q->tap);
     if (what & (DP_MOD_REMOTE | DP_MOD_FILTER)) resolve_filter(g);
@@ -173,9 +176,9 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(m->slot, c, g->gen)};
         epoll_ctl(w->epfd, EPOLL_CTL_ADD, g->ch[c].fd, &ev);
     }
-    apply_conf(dp, g, &m->req, DP_MOD_ALL, now);
     g->wpos = w->nlist;
     w->list[w->nlist++] = m->slot;
+    apply_conf(w, g, &m->req, DP_MOD_ALL, now);
     publish(dp, m->slot);
 }
 
@@ -198,6 +201,7 @@ static void gate_close(dp_worker_t *w, int32_t slot)
             w->evs[i].data.u64 = TAG_WAKE;
     int32_t last = w->list[--w->nlist];
     w->list[g->wpos] = last;
+    w->hang_at[g->wpos] = w->hang_at[w->nlist];
     dp->gates[last].wpos = g->wpos;
     memset(&g->tap, 0, sizeof(g->tap));
     g->gen = 0;
@@ -212,7 +216,7 @@ static bool drain_ring(dp_worker_t *w, uint64_t now)
         switch (m.type) {
         case DP_MSG_OPEN: gate_open(w, &m, now); break;
         case DP_MSG_MODIFY:
-            apply_conf(w->dp, &w->dp->gates[m.slot], &m.req, m.what, now);
+            apply_conf(w, &w->dp->gates[m.slot], &m.req, m.what, now);
             publish(w->dp, m.slot);
             break;
         case DP_MSG_CLOSE: gate_close(w, m.slot); break;
@@ -268,7 +272,10 @@ static bool admit(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int i, u
     if (kind == DP_PKT_BAD) return g->st.drop_malformed++, false;
     if (!source_ok(w->dp, g, c, &w->src[i], now)) return g->st.drop_filter++, false;
     g->active_ns = now;
-    g->hang_fired = false;
+    if (g->hang_fired) { /* media again after a reported silence: re-arm */
+        g->hang_fired = false;
+        w->hang_at[g->wpos] = now + g->hang_ns;
+    }
     g->st.last_rx_ms = now / 1000000u;
     if (kind == DP_PKT_RTP) dp_rtpstat_update(&g->rs, p, now);
     if (!mode_receives(g->mode)) return g->st.drop_mode++, false;
@@ -371,16 +378,23 @@ static void on_readable(dp_worker_t *w, uint64_t tag, uint64_t now)
 
 /* ---- hanging terminations ---- */
 
+/* hang_at[k] is a lower bound of when gate list[k] may expire (UINT64_MAX: off or already
+ * reported), so a scan reads 8 bytes per gate and touches a gate only when its bound passes. */
 static void hang_scan(dp_worker_t *w, uint64_t now)
 {
     dp_t *dp = w->dp;
     bool any = false;
     for (uint32_t k = 0; k < w->nlist; k++) {
+        if (now < w->hang_at[k]) continue;
         dp_gate_t *g = &dp->gates[w->list[k]];
-        if (!g->hang_ns || g->hang_fired || now - g->active_ns < g->hang_ns) continue;
+        if (now - g->active_ns < g->hang_ns) { /* media since: move the bound */
+            w->hang_at[k] = g->active_ns + g->hang_ns;
+            continue;
+        }
         dp_event_t ev = {.type = DP_EV_HANGTERM, .gate_id = g->gate_id};
         if (dp_ring_push(&w->ev, &ev)) {
             g->hang_fired = true;
+            w->hang_at[k] = UINT64_MAX;
             any = true;
         } else {
             w->ev_lost++; /* retried at the next scan */
