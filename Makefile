@@ -126,13 +126,14 @@ build/fuzz/%: fuzz/%.c $(FUZZ_SRC_ALL)
 fuzz: deps-test $(FUZZ_BINS)
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-# benchmark programs: bench/NAME.c -> build/bench/NAME, linked with the data plane's closure
+# benchmark programs: bench/NAME.c -> build/bench/NAME, linked with dp, li and common
 # (not part of `all`: bench/run.sh builds them and skips a relay whose program does not build)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-$(BUILD)/bench/%: bench/%.c $(call libsof,dp)
+BENCH_LIBS := $(call libof,dp) $(call libof,li) $(call libof,common)
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(call libsof,dp) $(LDFLAGS) $(call sysof,dp)
+	$(CC) $(CFLAGS) -o $@ $< $(BENCH_LIBS) $(LDFLAGS) $(sort $(SYS_dp) $(SYS_li) $(SYS_common))
 bench-bins: $(BENCH_BINS)
 
 bench: all

@@ -19,7 +19,9 @@
  *
  * Timeline: ramp (streams start one after another over --ramp seconds), warm-up, then the
  * measured window (packets sent in it carry a flag), then a drain wait; loss and latency are
- * taken over the flagged packets only. */
+ * taken over the flagged packets only. A packet more than -l ms (default 50) late counts as
+ * lost in lost_or_late_pct, as a receiver's jitter buffer would discard it: a relay that keeps
+ * up on average but builds a growing queue is past its capacity even before a buffer overflows. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -65,7 +67,7 @@ typedef struct stream {
     netaddr_t dst;         /* relay port it sends to */
     uint32_t seq;          
     uint32_t sent_meas;    
-    uint32_t recv_meas, recv_other, reorder, last_seq;
+    uint32_t recv_meas, recv_other, reorder, last_seq, late;
     int64_t last_transit;
     double jitter_ns;
     int seen;
@@ -79,6 +81,9 @@ static uint32_t *order; /* sending order: streams grouped by socket, so batches 
 static uint32_t hist[HIST_FINE + HIST_COARSE + 1]; /* owner: receiver */
 static uint64_t hist_n, lat_sum_ns, lat_max_ns;
 static uint64_t foreign; /* packets not from this run */
+static int sink_sock = -1; /* -S: where interception copies arrive (counted only) */
+static uint64_t sink_pkts;
+static uint64_t late_ns = 50000000; /* -l: later than this counts as lost, as in a jitter buffer */
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -196,6 +201,7 @@ static void on_packet(const uint8_t *buf, ssize_t len, uint64_t rx_ns, int sock)
         return;
     }
     s->recv_meas++;
+    if (rx_ns > p.tx_ns && rx_ns - p.tx_ns > late_ns) s->late++;
     if (p.flags & F_PRECISE) hist_add(rx_ns > p.tx_ns ? rx_ns - p.tx_ns : 0);
 }
 
@@ -264,6 +270,11 @@ static void rx_poll(uint64_t until) {
             }
             int got = recvmmsg(socks[si].fd, rx_msgs, BATCH, MSG_DONTWAIT, NULL);
             if (got <= 0) break;
+            if (si == sink_sock) {
+                sink_pkts += (uint64_t)got;
+                if (got < BATCH) break;
+                continue;
+            }
             uint64_t t = now_ns();
             for (int i = 0; i < got; i++)
                 on_packet(rx_bufs[i], rx_msgs[i].msg_len, rx_time(&rx_msgs[i].msg_hdr, t), si);
@@ -323,16 +334,16 @@ static void tx_add(txbatch_t *b, uint32_t si, int measured) {
 static void usage(void) {
     fprintf(stderr,
             "usage: rtpgen [-f CALLS] [-d MEASURE_S] [-w WARMUP_S] [-r RAMP_S] [-p PPS]\n"
-            "              [-t TICK_US] [-D DRAIN_MS] [-b RCVBUF]\n"
+            "              [-t TICK_US] [-D DRAIN_MS] [-b RCVBUF] [-S SINK_ADDR:PORT] [-l LATE_MS]\n"
             "  CALLS lines: A_LOCAL RELAY_FOR_A B_LOCAL RELAY_FOR_B (default stdin)\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    const char *file = NULL;
+    const char *file = NULL, *sink = NULL;
     double measure_s = 3, warmup_s = 1, ramp_s = 1, pps = 50;
     int tick_us = 200, drain_ms = 300, rcvbuf = 8 << 20, c;
-    while ((c = getopt(argc, argv, "f:d:w:r:p:t:D:b:h")) != -1) {
+    while ((c = getopt(argc, argv, "f:d:w:r:p:t:D:b:S:l:h")) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
         case 'd': measure_s = atof(optarg); break;
@@ -342,6 +353,8 @@ int main(int argc, char **argv) {
         case 't': tick_us = atoi(optarg); break;
         case 'D': drain_ms = atoi(optarg); break;
         case 'b': rcvbuf = atoi(optarg); break;
+        case 'S': sink = optarg; break;
+        case 'l': late_ns = (uint64_t)(atof(optarg) * 1e6); break;
         default: usage();
         }
     }
@@ -357,6 +370,11 @@ int main(int argc, char **argv) {
     if (!nstreams) {
         fprintf(stderr, "rtpgen: no calls\n");
         return 2;
+    }
+    if (sink) {
+        netaddr_t sa;
+        if (netaddr_parse(&sa, sink, -1)) usage();
+        sink_sock = sock_for(&sa, rcvbuf);
     }
     static txbatch_t tb;
     for (int i = 0; i < BATCH; i++) {
@@ -405,29 +423,34 @@ int main(int argc, char **argv) {
     uint64_t drain_end = now_ns() + (uint64_t)drain_ms * 1000000u;
     while (now_ns() < drain_end) rx_poll(drain_end);
 
-    uint64_t sent = 0, recv = 0, reorder = 0, dead = 0;
+    uint64_t sent = 0, recv = 0, reorder = 0, dead = 0, recv_all = 0, late = 0;
     double jit_sum = 0, jit_max = 0;
     for (uint32_t i = 0; i < nstreams; i++) {
         stream_t *s = &streams[i];
         sent += s->sent_meas;
+        recv_all += s->recv_meas + s->recv_other;
         recv += s->recv_meas < s->sent_meas ? s->recv_meas : s->sent_meas;
         reorder += s->reorder;
+        late += s->late;
         if (s->sent_meas && !s->recv_meas) dead++;
         jit_sum += s->jitter_ns;
         if (s->jitter_ns > jit_max) jit_max = s->jitter_ns;
     }
     double loss = sent ? 100.0 * (double)(sent - recv) / (double)sent : 100.0;
+    double late_pct = sent ? 100.0 * (double)late / (double)sent : 0;
     printf("calls=%u offered_pps=%.0f sent=%llu recv=%llu loss_pct=%.4f p50_us=%.1f p99_us=%.1f "
            "p999_us=%.1f mean_us=%.1f max_us=%.1f jitter_mean_us=%.2f jitter_max_us=%.2f "
            "reorder=%llu dead_streams=%llu tx_errors=%llu tx_late_mean_us=%.1f tx_late_max_us=%.1f "
-           "foreign=%llu lat_samples=%llu\n",
+           "foreign=%llu lat_samples=%llu recv_all=%llu sink_pkts=%llu late_pct=%.4f "
+           "lost_or_late_pct=%.4f\n",
            nstreams / 2, pps * nstreams, (unsigned long long)sent, (unsigned long long)recv, loss,
            hist_pct(0.5), hist_pct(0.99), hist_pct(0.999),
            hist_n ? (double)lat_sum_ns / (double)hist_n / 1000.0 : 0, (double)lat_max_ns / 1000.0,
            jit_sum / nstreams / 1000.0, jit_max / 1000.0, (unsigned long long)reorder,
            (unsigned long long)dead, (unsigned long long)tx_errors,
            ticks ? (double)late_sum / (double)ticks / 1000.0 : 0, (double)late_max / 1000.0,
-           (unsigned long long)foreign, (unsigned long long)hist_n);
+           (unsigned long long)foreign, (unsigned long long)hist_n, (unsigned long long)recv_all,
+           (unsigned long long)sink_pkts, late_pct, loss + late_pct);
     (void)tx_sent;
     return 0;
 }

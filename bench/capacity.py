@@ -1,0 +1,403 @@
+#!/usr/bin/env python3
+"""capacity.py - relay capacity search: the largest number of G.711 calls each relay carries
+with less than 0.1 % loss, every relay in the same run, driven by the same generator.
+
+Relays: direct (no relay: the generator's own ceiling), minfwd (the socket-path ceiling),
+rtpengine (Debian, userspace, ng protocol), dpfwd (bgf's data plane driven directly), bgfd
+(over H.248, when bench/h248bench.py can set calls up), and dpfwd with interception (1 % of
+calls to 7 targets, every call to 1 target).
+
+The generator runs on CPU 0, every relay on CPU 1 (the machine has 2 cores): a relay's
+figure is its capacity on one core. Measurements alternate between relays (a round of the
+search runs one step of every relay) so that the shared machine's drift hits all alike.
+
+Writes OUT/results.json, OUT/<relay>.dat (calls, loss %, p50, p99, relay CPU %) and prints
+the tables. Python 3 stdlib only.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import ngctl  # noqa: E402
+
+GEN_ADDR = "127.0.1.1"
+GEN_A, GEN_B = 55100, 55200      # generator ports, side A and side B
+RELAY_PORT_MIN = 56000           # minfwd / dpfwd relay ports: 56000..59999 on 127.0.X.k
+LI_SINK = "127.0.0.1:55050"      # where interception copies are counted
+HZ = os.sysconf("SC_CLK_TCK")
+RT = []  # ["chrt", "-f", "10"] with --rt: generator and relays preempt the rest of the machine
+
+
+def pinned(cpu):
+    return ["taskset", "-c", cpu] + RT
+
+
+def cpu_s(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        return (int(st[11]) + int(st[12])) / HZ
+    except OSError:
+        return 0.0
+
+
+def gen_calls(n, socks):
+    """Generator endpoints per call: calls share `socks` sockets per side."""
+    return [((GEN_ADDR, GEN_A + i % socks), (GEN_ADDR, GEN_B + i % socks)) for i in range(n)]
+
+
+def relay_ports(n, net):
+    """Relay ports for A and B per call: even RTP ports (RTCP next), 1000 calls per address."""
+    per = (60000 - RELAY_PORT_MIN) // 4
+    out = []
+    for i in range(n):
+        ip = "127.0.%d.%d" % (net, 1 + i // per)
+        p = RELAY_PORT_MIN + 4 * (i % per)
+        out.append(((ip, p), (ip, p + 2)))
+    return out
+
+
+def write_calls(path, gen, rel):
+    with open(path, "w") as f:
+        for (a, b), (ra, rb) in zip(gen, rel):
+            f.write("%s:%d %s:%d %s:%d %s:%d\n" % (a + ra + b + rb))
+
+
+class Proc:
+    """A relay program started per measurement with its call list."""
+
+    def __init__(self, name, argv, net, pin, work, extra=None):
+        self.name, self.argv, self.net, self.pin, self.work = name, argv, net, pin, work
+        self.extra = extra or []
+        self.p = None
+
+    def prepare(self, n, socks):
+        gen = gen_calls(n, socks)
+        path = os.path.join(self.work, "calls-%s.txt" % self.name)
+        write_calls(path, gen, relay_ports(n, self.net))
+        self.p = subprocess.Popen(pinned(self.pin) + self.argv + ["-f", path] + self.extra,
+                                  stdout=subprocess.PIPE, stderr=open(os.path.join(
+                                      self.work, self.name + ".err"), "w"), text=True)
+        line = self.p.stdout.readline()
+        if not line.startswith("ready"):
+            self.p.wait()
+            raise RuntimeError("%s did not start (see %s.err)" % (self.name, self.name))
+        return path
+
+    def pid(self):
+        return self.p.pid
+
+    def release(self):
+        stop(self.p)
+        self.p = None
+
+    def close(self):
+        if self.p:
+            self.release()
+
+    def trouble(self):
+        return ""
+
+
+def stop(p, grace=3.0):
+    if p is None or p.poll() is not None:
+        return
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(grace)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+class Direct:
+    """No relay: side A sends straight to side B. The generator's own limit."""
+    name = "direct"
+
+    def __init__(self, work):
+        self.work = work
+
+    def prepare(self, n, socks):
+        gen = gen_calls(n, socks)
+        path = os.path.join(self.work, "calls-direct.txt")
+        write_calls(path, gen, [(b, a) for a, b in gen])
+        return path
+
+    def pid(self):
+        return None
+
+    def release(self):
+        pass
+
+    def close(self):
+        pass
+
+    def trouble(self):
+        return ""
+
+
+class Rtpengine:
+    """rtpengine-daemon, userspace forwarding, one media thread, on the relay core."""
+    name = "rtpengine"
+
+    def __init__(self, work, pin, threads=1):
+        self.work, self.log = work, os.path.join(work, "rtpengine.log")
+        self.p = subprocess.Popen(
+            pinned(pin) + ["rtpengine", "--config-file=none", "--foreground",
+             "--table=-1", "--interface=127.0.0.1", "--listen-ng=127.0.0.1:2223",
+             "--port-min=30000", "--port-max=39999", "--log-stderr", "--log-level=4",
+             "--num-threads=%d" % threads, "--delete-delay=0"],
+            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
+        self.ng = ngctl.Ng(("127.0.0.1", 2223))
+        for _ in range(50):
+            try:
+                self.ng.timeout = 0.3
+                if self.ng.ping():
+                    break
+            except TimeoutError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("rtpengine did not answer ng ping (see %s)" % self.log)
+        self.ng.timeout = 5.0
+        self.ids = []
+        self.round = 0
+        self.log_at = 0
+
+    def prepare(self, n, socks):
+        self.round += 1
+        gen = gen_calls(n, socks)
+        self.ids = ["r%d-%d" % (self.round, i) for i in range(n)]
+        rel = self.ng.setup_calls([(cid, a, b) for cid, (a, b) in zip(self.ids, gen)])
+        path = os.path.join(self.work, "calls-rtpengine.txt")
+        write_calls(path, gen, rel)
+        self.log_at = os.path.getsize(self.log)
+        return path
+
+    def pid(self):
+        return self.p.pid
+
+    def trouble(self):
+        with open(self.log, errors="replace") as f:
+            f.seek(self.log_at)
+            n = f.read().count("receive queue exceeded")
+        return "queue-exceeded x%d" % n if n else ""
+
+    def release(self):
+        self.ng.delete_calls(self.ids)
+        self.ids = []
+
+    def close(self):
+        stop(self.p)
+
+
+def run_gen(args, path, sink=False):
+    cmd = pinned(args.gen_cpu) + [args.rtpgen, "-f", path, "-d", str(args.measure),
+           "-w", str(args.warmup), "-r", str(args.ramp)]
+    if sink:
+        cmd += ["-S", LI_SINK]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError("rtpgen failed: " + out.stderr.strip())
+    return {k: float(v) for k, v in re.findall(r"(\w+)=([-\d.]+)", out.stdout)}
+
+
+def measure(args, relay, n, sink=False):
+    path = relay.prepare(n, args.socks)
+    pid = relay.pid()
+    c0, t0 = (cpu_s(pid) if pid else 0), time.monotonic()
+    try:
+        r = run_gen(args, path, sink)
+    finally:
+        c1, t1 = (cpu_s(pid) if pid else 0), time.monotonic()
+        trouble = relay.trouble()
+        relay.release()
+    r["relay_cpu_pct"] = 100.0 * (c1 - c0) / (t1 - t0) if pid else 0.0
+    r["relay_us_per_pkt"] = 1e6 * (c1 - c0) / r["recv_all"] if pid and r["recv_all"] else 0.0
+    r["trouble"] = trouble
+    r["ok"] = r["lost_or_late_pct"] < args.max_loss and not trouble
+    return r
+
+
+class Search:
+    """Doubling from `start`, then bisection between the last good and the first bad N."""
+
+    def __init__(self, relay, start, limit, steps, sink=False):
+        self.relay, self.lo, self.hi, self.n = relay, 0, None, start
+        self.limit, self.steps, self.sink = limit, steps, sink
+        self.points = []
+        self.best = None
+
+    def done(self):
+        return self.n is None
+
+    def step(self, args):
+        n = self.n
+        try:
+            r = measure(args, self.relay, n, self.sink)
+        except Exception as e:  # a relay that breaks stops its own search only
+            print("  %-12s N=%-5d failed: %s" % (self.relay.name, n, e), flush=True)
+            self.n = None
+            return
+        r["calls"] = n
+        self.points.append(r)
+        print("  %-12s N=%-5d loss+late %7.3f %%  p50 %8.1f us  p99 %9.1f us  relay cpu %5.1f %%  %s"
+              % (self.relay.name, n, r["lost_or_late_pct"], r["p50_us"], r["p99_us"], r["relay_cpu_pct"],
+                 r["trouble"]), flush=True)
+        if r["ok"]:
+            self.lo = n
+            self.best = r
+        else:
+            self.hi = n
+        self.steps -= 1
+        if self.hi is None:
+            nxt = n * 2 if n * 2 <= self.limit else (self.limit if n < self.limit else None)
+        else:
+            nxt = (self.lo + self.hi) // 2
+            if self.hi - self.lo <= max(args.resolution, self.lo * args.resolution_pct / 100):
+                nxt = None
+        self.n = nxt if self.steps > 0 else None
+
+
+def search_all(args, searches):
+    while not all(s.done() for s in searches):
+        for s in searches:
+            if not s.done():
+                s.step(args)
+
+
+def fmt_table(headers, rows):
+    w = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(h)
+         for i, h in enumerate(headers)]
+    line = "| " + " | ".join(str(h).ljust(w[i]) for i, h in enumerate(headers)) + " |"
+    sep = "|" + "|".join("-" * (x + 2) for x in w) + "|"
+    body = ["| " + " | ".join(str(r[i]).ljust(w[i]) for i in range(len(w))) + " |" for r in rows]
+    return "\n".join([line, sep] + body)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--out", default="build/bench")
+    ap.add_argument("--relays", default="direct,minfwd,rtpengine,dpfwd,bgfd")
+    ap.add_argument("--li", action="store_true", help="also dpfwd with interception")
+    ap.add_argument("--start", type=int, default=200)
+    ap.add_argument("--limit", type=int, default=4800,
+                    help="largest N tried (dp needs 4 descriptors per call, RLIMIT_NOFILE is 20000 here)")
+    ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--resolution", type=int, default=25)
+    ap.add_argument("--resolution-pct", type=float, default=4.0)
+    ap.add_argument("--measure", type=float, default=2.0)
+    ap.add_argument("--warmup", type=float, default=0.5)
+    ap.add_argument("--ramp", type=float, default=1.0)
+    ap.add_argument("--max-loss", type=float, default=0.1)
+    ap.add_argument("--socks", type=int, default=8, help="generator sockets per side")
+    ap.add_argument("--gen-cpu", default="0")
+    ap.add_argument("--relay-cpu", default="1")
+    ap.add_argument("--latency-at", type=int, default=0,
+                    help="N for the latency table (default: half of bgfd's, else dpfwd's, capacity)")
+    ap.add_argument("--rt", type=int, default=1,
+                    help="1: run generator and relays SCHED_FIFO (chrt), so that other work on the "
+                         "shared machine does not preempt them; 0: ordinary scheduling")
+    args = ap.parse_args()
+    if args.rt and subprocess.run(["chrt", "-f", "10", "true"]).returncode == 0:
+        RT[:] = ["chrt", "-f", "10"]
+    args.rtpgen = os.path.join(args.build, "bench", "rtpgen")
+    os.makedirs(args.out, exist_ok=True)
+    work = args.out
+    b = os.path.join(args.build, "bench")
+    relays = []
+    wanted = args.relays.split(",")
+    try:
+        for name in wanted:
+            if name == "direct":
+                relays.append(Direct(work))
+            elif name == "minfwd":
+                relays.append(Proc("minfwd", [os.path.join(b, "minfwd")], 2, args.relay_cpu, work))
+            elif name == "dpfwd" and os.path.exists(os.path.join(b, "dpfwd")):
+                relays.append(Proc("dpfwd", [os.path.join(b, "dpfwd")], 3, args.relay_cpu, work))
+            elif name == "rtpengine":
+                try:
+                    relays.append(Rtpengine(work, args.relay_cpu))
+                except Exception as e:
+                    print("rtpengine skipped: %s" % e)
+            elif name == "bgfd":
+                try:
+                    import h248bench
+                    relays.append(h248bench.BgfdRelay(args, work))
+                except Exception as e:
+                    print("bgfd skipped: %s" % e)
+        if args.li and os.path.exists(os.path.join(b, "dpfwd")):
+            exe = [os.path.join(b, "dpfwd")]
+            relays.append(Proc("dpfwd-li1pc7", exe, 5, args.relay_cpu, work,
+                               ["-L", "0.01", "-T", "7", "-X", LI_SINK]))
+            relays.append(Proc("dpfwd-li100pc1", exe, 6, args.relay_cpu, work,
+                               ["-L", "1", "-T", "1", "-X", LI_SINK]))
+        print("capacity search (loss < %.2f %%), generator on CPU %s, relays on CPU %s:"
+              % (args.max_loss, args.gen_cpu, args.relay_cpu), flush=True)
+        searches = [Search(r, args.start, args.limit, args.steps, sink=r.name.startswith("dpfwd-li"))
+                    for r in relays]
+        search_all(args, searches)
+        cap = {s.relay.name: (s.best["calls"] if s.best else 0) for s in searches}
+        ref = cap.get("bgfd") or cap.get("dpfwd") or cap.get("minfwd") or 200
+        lat_n = args.latency_at or max(10, ref // 2)
+        print("latency at N=%d (half of %s's capacity):" % (
+            lat_n, "bgfd" if cap.get("bgfd") else "dpfwd" if cap.get("dpfwd") else "minfwd"), flush=True)
+        lat = {}
+        margs = argparse.Namespace(**vars(args))
+        margs.measure = max(args.measure, 3.0)
+        for rnd in range(2):  # two alternating rounds; the better p99 of each relay is kept
+            for r in relays:
+                try:
+                    m = measure(margs, r, lat_n, sink=r.name.startswith("dpfwd-li"))
+                except Exception as e:
+                    print("  %-12s failed: %s" % (r.name, e))
+                    continue
+                print("  %-12s loss+late %7.3f %%  p50 %7.1f us  p99 %7.1f us  p99.9 %8.1f us  jitter %6.2f us"
+                      % (r.name, m["lost_or_late_pct"], m["p50_us"], m["p99_us"], m["p999_us"],
+                         m["jitter_mean_us"]), flush=True)
+                if r.name not in lat or m["p99_us"] < lat[r.name]["p99_us"]:
+                    lat[r.name] = m
+    finally:
+        for r in relays:
+            r.close()
+
+    res = {"capacity": cap, "latency_calls": lat_n, "latency": lat,
+           "points": {s.relay.name: s.points for s in searches}}
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    for s in searches:
+        with open(os.path.join(args.out, s.relay.name + ".dat"), "w") as f:
+            f.write("# calls loss_pct lost_or_late_pct p50_us p99_us relay_cpu_pct\n")
+            for p in sorted(s.points, key=lambda p: p["calls"]):
+                f.write("%d %.4f %.4f %.1f %.1f %.1f\n" % (
+                    p["calls"], p["loss_pct"], p["lost_or_late_pct"], p["p50_us"], p["p99_us"],
+                    p["relay_cpu_pct"]))
+    rows = []
+    for s in searches:
+        n = cap[s.relay.name]
+        bst = s.best or {}
+        rows.append([s.relay.name, n, "%.0f" % (n * 100 / 1000.0) + "k",
+                     "%.0f" % bst.get("relay_cpu_pct", 0) if s.relay.name != "direct" else "-",
+                     "%.1f" % bst.get("relay_us_per_pkt", 0) if s.relay.name != "direct" else "-",
+                     "%.2f" % (n / cap["minfwd"]) if cap.get("minfwd") else "-",
+                     "%.2f" % (n / cap["rtpengine"]) if cap.get("rtpengine") else "-"])
+    print("\nCapacity: largest N with loss < %.2f %% (N calls = N x 100 packets/s)" % args.max_loss)
+    print(fmt_table(["relay", "calls", "pps", "relay CPU %", "CPU us/pkt", "x minfwd",
+                     "x rtpengine"], rows))
+    rows = [[k, "%.3f" % v["lost_or_late_pct"], "%.1f" % v["p50_us"], "%.1f" % v["p99_us"], "%.1f" % v["p999_us"],
+             "%.2f" % v["jitter_mean_us"]] for k, v in lat.items()]
+    print("\nLatency through the relay at N=%d calls (one way, kernel receive timestamp)" % lat_n)
+    print(fmt_table(["relay", "loss+late %", "p50 us", "p99 us", "p99.9 us", "jitter us"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
