@@ -6,6 +6,7 @@
  *   bgfd [-c FILE] [-f] [-d] [-l LEVEL]     run (in the foreground)
  *   bgfd --check-config FILE                check FILE, exit 0 (valid) or 1 */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,15 +142,22 @@ static void on_signal(mg_loop_t *l, int fd, unsigned ev, void *arg)
     }
 }
 
+/* Block the signals bgfd handles before any thread starts (the data plane's workers inherit
+ * the mask), so that they arrive only through the signalfd. */
+static int block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    signal(SIGPIPE, SIG_IGN);
+    return pthread_sigmask(SIG_BLOCK, set, NULL) == 0 ? 0 : -1;
+}
+
 static int setup_signals(bgfd_t *b)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return -1;
-    signal(SIGPIPE, SIG_IGN);
+    if (block_signals(&set) < 0) return -1;
     b->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (b->sigfd < 0) return -1;
     return mg_loop_add(b->loop, b->sigfd, MG_EV_READ, on_signal, b);
@@ -159,6 +167,8 @@ static int setup_signals(bgfd_t *b)
 static int start(bgfd_t *b, char *err, size_t errlen)
 {
     mg_config_t *c = &b->cfg;
+    sigset_t set;
+    if (block_signals(&set) < 0) return snprintf(err, errlen, "signals: %s", strerror(errno)), -1;
     if (c->li.enabled) {
         if (check_key_file(c->li.key_file, err, errlen) < 0) return -1;
         b->li = li_ctl_new(&c->li, c->max_gates, err, errlen);

@@ -295,6 +295,14 @@ static int mid_to_addr(const h248_mid_t *mid, const netaddr_t *cur, netaddr_t *o
     return 0;
 }
 
+static void use_list_mgc(mg_assoc_t *a, unsigned idx)
+{
+    a->mgc_idx = idx % a->cfg->nmgc;
+    a->mgc.kind = a->cfg->mgc[a->mgc_idx].transport;
+    a->mgc.addr = a->cfg->mgc[a->mgc_idx].addr;
+    a->mgc.conn = -1;
+}
+
 /* Next MGC of the list; after a whole round without an answer, wait and start over. */
 static void next_mgc(mg_assoc_t *a)
 {
@@ -308,17 +316,10 @@ static void next_mgc(mg_assoc_t *a)
         mg_timer_start(a->loop, &a->retry_timer, a->round_wait_ms + jitter);
         return;
     }
-    a->mgc_idx = (a->mgc_idx + 1) % a->cfg->nmgc;
+    use_list_mgc(a, a->mgc_idx + 1);
     reg_send(a);
 }
 
-static void use_list_mgc(mg_assoc_t *a, unsigned idx)
-{
-    a->mgc_idx = idx % a->cfg->nmgc;
-    a->mgc.kind = a->cfg->mgc[a->mgc_idx].transport;
-    a->mgc.addr = a->cfg->mgc[a->mgc_idx].addr;
-    a->mgc.conn = -1;
-}
 
 static void reg_reply(mg_assoc_t *a, const h248_txn_t *r)
 {
