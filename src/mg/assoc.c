@@ -130,14 +130,15 @@ static void msg_begin(mg_assoc_t *a, buf_t *b, unsigned version, bool compact)
 /* Encode one transaction into a->txt. Returns its length, or negative. */
 static int encode_txn(mg_assoc_t *a, const h248_txn_t *t, uint8_t version, bool compact)
 {
-    a->txt.len = 0;
+    size_t want = a->txt.cap ? a->txt.cap - 1 : 65535;
     for (;;) {
-        if (buf_reserve(&a->txt, a->txt.cap ? a->txt.cap : 4096) < 0) return H248_ENOMEM;
+        a->txt.len = 0;
+        if (buf_reserve(&a->txt, want) < 0) return H248_ENOMEM;
         int n = h248_encode_txn(t, version, compact ? H248_COMPACT : H248_PRETTY, a->txt.p,
                                 a->txt.cap);
         if (n != H248_ENOSPC) return n;
         if (a->txt.cap >= (1u << 24)) return H248_ENOSPC;
-        a->txt.len = a->txt.cap; /* grow */
+        want = a->txt.cap * 2; /* too small: grow and encode again */
     }
 }
 
@@ -204,6 +205,7 @@ static void request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done)
 static int build_request(mg_assoc_t *a, h248_message_t *m)
 {
     int need = h248_encoded_size(m, H248_PRETTY);
+    a->req.len = 0;
     if (need < 0 || buf_reserve(&a->req, (size_t)need + 1) < 0) return -1;
     int n = h248_encode(m, H248_PRETTY, a->req.p, a->req.cap);
     if (n < 0) return -1;
