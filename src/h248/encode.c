@@ -367,7 +367,7 @@ static void put_sdp_lines(enc_t *e, const char *p, size_t n)
         while (q < end && *q != '\r' && *q != '\n') q++;
         if (q > p) {
             put(e, p, (size_t)(q - p));
-            put(e, "\r\n" + !crlf, crlf ? 2 : 1);
+            put(e, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
         }
         p = q;
         while (p < end && (*p == '\r' || *p == '\n')) p++;
@@ -1013,8 +1013,10 @@ static void put_message(enc_t *e, const h248_message_t *m)
         for (const h248_txn_t *t = m->txns; t; t = t->next) {
             e->first = true;
             put_txn(e, t);
-            /* a Segment reply ends in digits: keep the next transaction's token apart */
-            if (!e->compact || (t->kind == H248_TXN_SEGMENT_REPLY && t->next)) putc_(e, '\n');
+            /* A Segment reply ends in digits, without the white space a closing brace may
+             * carry: a line end only separates it from a following transaction. */
+            bool seg = t->kind == H248_TXN_SEGMENT_REPLY;
+            if ((!e->compact && !seg) || (seg && t->next)) putc_(e, '\n');
         }
     }
 }
@@ -1051,7 +1053,7 @@ int h248_encode_txn(const h248_txn_t *t, uint8_t version, h248_form_t form, char
     enc_t e = {.buf = buf, .cap = buf ? cap : 0, .compact = form == H248_COMPACT,
                .ver = version, .first = true};
     put_txn(&e, t);
-    if (!e.compact) putc_(&e, '\n');
+    if (!e.compact && t->kind != H248_TXN_SEGMENT_REPLY) putc_(&e, '\n');
     return finish(&e);
 }
 

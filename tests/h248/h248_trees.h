@@ -53,9 +53,6 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     cp->topology = t1;
     cp->has_attrs = true;
     h248_prop_add(a, &cp->attrs, S("bgf/ctxattr"), S("1"), false);
-    static uint32_t ids[] = {1, 2};
-    cp->ctx_list = ids;
-    cp->nctx_list = 2;
     act->props = cp;
     h248_ctx_audit_t *ca = arena_alloc(a, sizeof(*ca));
     ca->items = H248_CA_TOPOLOGY | H248_CA_EMERGENCY | H248_CA_PRIORITY | H248_CA_IEPS;
@@ -101,9 +98,6 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     s1->local->text = S("v=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n");
     s1->stats_present = true;
     h248_prop_add(a, &s1->stats, S("rtp/ps"), S("12"), false);
-    h248_stream_t *s2 = h248_stream_get(a, &d->u.media, 2, true);
-    h248_lc_get(a, s2)->audit = H248_AUD_MODE | H248_AUD_RESERVED_VALUE |
-                                 H248_AUD_RESERVED_GROUP;
 
     d = h248_desc_add(a, c, H248_D_EVENTS);
     d->u.events.has_request_id = true;
@@ -152,7 +146,7 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     sg->has_duration = true;
     sg->duration = 500;
     sg->notify_completion = H248_NC_TIMEOUT | H248_NC_INTERRUPT_EVENT |
-                            H248_NC_INTERRUPT_SIGNALS | H248_NC_OTHER | H248_NC_ITERATION;
+                            H248_NC_INTERRUPT_SIGNALS | H248_NC_OTHER;
     sg->keep_active = true;
     sg->direction = H248_DIR_BOTH;
     sg->has_request_id = true;
@@ -232,14 +226,23 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     h248_stream_t *is = h248_stream_get(a, &im->u.media, 0, false);
     h248_lc_get(a, is)->audit = H248_AUD_MODE;
     im->u.media.ts = arena_alloc(a, sizeof(h248_term_state_t));
-    im->u.media.ts->audit = H248_AUD_SERVICE_STATES | H248_AUD_BUFFER;
+    im->u.media.ts->audit = H248_AUD_SERVICE_STATES;
+    d->u.audit = im;
+    c = h248_cmd_add(a, act, H248_CMD_AUDIT_VALUE, S("t3"));
+    d = h248_desc_add(a, c, H248_D_AUDIT);
+    im = arena_alloc(a, sizeof(*im));
+    im->kind = H248_D_MEDIA;
+    im->u.media.ts = arena_alloc(a, sizeof(h248_term_state_t));
+    im->u.media.ts->audit = H248_AUD_BUFFER;
+    h248_stream_t *s2 = h248_stream_get(a, &im->u.media, 2, true);
+    h248_lc_get(a, s2)->audit = H248_AUD_MODE | H248_AUD_RESERVED_VALUE |
+                                 H248_AUD_RESERVED_GROUP;
     d->u.audit = im;
     c = h248_cmd_add(a, act, H248_CMD_AUDIT_CAP, S("ROOT"));
-    d = h248_desc_add(a, c, H248_D_PACKAGES);
-    h248_pkgitem_t *pk1 = arena_alloc(a, sizeof(*pk1)), *pk2 = arena_alloc(a, sizeof(*pk2));
-    *pk1 = (h248_pkgitem_t){.name = S("nt"), .version = 1, .next = pk2};
-    *pk2 = (h248_pkgitem_t){.name = S("rtp"), .version = 2};
-    d->u.packages = pk1;
+    d = h248_desc_add(a, c, H248_D_AUDIT);
+    d->u.audit = arena_alloc(a, sizeof(h248_desc_t));
+    d->u.audit->kind = H248_D_PACKAGES;
+    d->u.audit->bare = true;
     c = h248_cmd_add(a, act, H248_CMD_NOTIFY, S("ROOT"));
     d = h248_desc_add(a, c, H248_D_OBSERVED_EVENTS);
     d->u.events.has_request_id = true;
@@ -249,12 +252,9 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     oe->timestamp = S("20240101T10000000");
     h248_prop_add(a, &oe->params, S("mit"), S("12000"), false);
     d->u.events.list = oe;
-    d = h248_desc_add(a, c, H248_D_ERROR);
-    d->u.error = (h248_error_desc_t){.code = 500, .text = S("x"), .has_text = true};
     c = h248_cmd_add(a, act, H248_CMD_SERVICE_CHANGE, S("ROOT"));
     d = h248_desc_add(a, c, H248_D_SERVICE_CHANGE);
-    d->u.sc.method = H248_SCM_EXTENSION;
-    d->u.sc.method_ext = S("X-Maint");
+    d->u.sc.method = H248_SCM_FORCED;
     d->u.sc.reason = arena_alloc(a, sizeof(h248_value_t));
     *d->u.sc.reason = (h248_value_t){.s = S("905 Termination taken out of service"),
                                      .quoted = true};
@@ -262,8 +262,6 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     d->u.sc.delay = 30;
     d->u.sc.address = arena_alloc(a, sizeof(h248_mid_t));
     *d->u.sc.address = (h248_mid_t){.kind = H248_MID_PORT, .port = 55555};
-    d->u.sc.mgc_id = arena_alloc(a, sizeof(h248_mid_t));
-    *d->u.sc.mgc_id = (h248_mid_t){.kind = H248_MID_IP4, .addr = S("192.0.2.9")};
     d->u.sc.timestamp = S("20240101T10000000");
     d->u.sc.incomplete = true;
     h248_prop_add(a, &d->u.sc.ext, S("X-foo"), S("bar"), false);
@@ -271,6 +269,13 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     info->kind = H248_D_PACKAGES;
     info->bare = true;
     d->u.sc.info = info;
+    c = h248_cmd_add(a, act, H248_CMD_SERVICE_CHANGE, S("ip/1/ext/9"));
+    d = h248_desc_add(a, c, H248_D_SERVICE_CHANGE);
+    d->u.sc.method = H248_SCM_GRACEFUL;
+    d->u.sc.reason = arena_alloc(a, sizeof(h248_value_t));
+    d->u.sc.reason->s = S("905");
+    d->u.sc.mgc_id = arena_alloc(a, sizeof(h248_mid_t));
+    *d->u.sc.mgc_id = (h248_mid_t){.kind = H248_MID_IP4, .addr = S("192.0.2.9")};
 
     /* a reply with a context-audit answer and a segment reply */
     h248_txn_t *r = h248_txn_add(a, m, H248_TXN_REPLY, 12);
@@ -280,9 +285,19 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     c = h248_cmd_add(a, act, H248_CMD_AUDIT_VALUE, S("t1"));
     c->ctx_audit_reply = true;
     h248_termid_add(a, c, S("t2"));
+    act = h248_action_add(a, r, H248_CTX_NULL);
+    c = h248_cmd_add(a, act, H248_CMD_AUDIT_CAP, S("ROOT"));
+    d = h248_desc_add(a, c, H248_D_PACKAGES);
+    h248_pkgitem_t *pk1 = arena_alloc(a, sizeof(*pk1)), *pk2 = arena_alloc(a, sizeof(*pk2));
+    *pk1 = (h248_pkgitem_t){.name = S("nt"), .version = 1, .next = pk2};
+    *pk2 = (h248_pkgitem_t){.name = S("rtp"), .version = 2};
+    d->u.packages = pk1;
+    c = h248_cmd_add(a, act, H248_CMD_NOTIFY, S("ROOT"));
+    d = h248_desc_add(a, c, H248_D_ERROR);
+    d->u.error = (h248_error_desc_t){.code = 500, .text = S("x"), .has_text = true};
+    h248_txn_add(a, m, H248_TXN_PENDING, 13);
     h248_txn_t *sm = h248_txn_add(a, m, H248_TXN_SEGMENT_REPLY, 12);
     sm->segment = 1;
-    h248_txn_add(a, m, H248_TXN_PENDING, 13);
     return m;
 }
 

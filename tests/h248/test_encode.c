@@ -224,8 +224,7 @@ static void every_construct_encodes_in_both_forms(void **state)
          "C=5{PR=3,EG,IEPS=OFF,"},
         {"Topology {\n            t1, t2, Oneway,\n            t2, *, OnewayBoth, Stream = 2\n",
          "TP{t1,t2,OW,t2,*,OWB,ST=2}"},
-        {"ContextAttr {\n            bgf/ctxattr = 1,\n            ContextList = {1, 2}\n",
-         "CT{bgf/ctxattr=1,CLT={1,2}}"},
+        {"ContextAttr {\n            bgf/ctxattr = 1\n        },", "CT{bgf/ctxattr=1},"},
         {"ContextAudit {\n            Topology,\n            Emergency,\n            Priority,\n"
          "            IEPSCall,\n            Priority = 4,\n            EmergencyValue = "
          "EmergencyOff,\n            IEPSCall = ON,\n            pkg/ca,\n            ORLgc\n",
@@ -247,9 +246,9 @@ static void every_construct_encodes_in_both_forms(void **state)
         {"Local {\nv=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n                    },\n",
          "L{\nv=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n},"},
         {"Statistics {\n                        rtp/ps = 12\n", "SA{rtp/ps=12}}"},
-        {"Stream = 2 {\n                    LocalControl {\n                        Mode,\n"
-         "                        ReservedValue,\n                        ReservedGroup\n",
-         "ST=2{O{MO,RV,RG}}"},
+        {"Stream = 2 {\n                        LocalControl {\n                            Mode,\n"
+         "                            ReservedValue,\n                            ReservedGroup\n",
+         "AV=t3{AT{M{TS{BF},ST=2{O{MO,RV,RG}}}}}"},
         {"Events = 2222 {\n                al/on {\n                    Stream = 1,\n"
          "                    KeepActive,\n                    Embed {\n",
          "E=2222{al/on{ST=1,KA,EM{SG{cg/rt},E=2223{al/of}},DM=dialplan0,NBRN{EM{E=2223{al/of}}}"
@@ -262,10 +261,10 @@ static void every_construct_encodes_in_both_forms(void **state)
         {"Signals {\n                an/apf {\n                    Stream = 1,\n"
          "                    SignalType = TimeOut,\n                    Duration = 500,\n"
          "                    NotifyCompletion = {TimeOut, IntByEvent, IntBySigDescr, "
-         "OtherReason, Iteration},\n                    KeepActive,\n"
+         "OtherReason},\n                    KeepActive,\n"
          "                    SPADirection = Both,\n                    SPARequestID = 77,\n"
          "                    Intersignal = 30,\n                    an = welcome\n",
-         "SG{an/apf{ST=1,SY=TO,DR=500,NC={TO,IBE,IBS,OR,IR},KA,SPADI=B,SPARQ=77,SPAIS=30,"
+         "SG{an/apf{ST=1,SY=TO,DR=500,NC={TO,IBE,IBS,OR},KA,SPADI=B,SPARQ=77,SPAIS=30,"
          "an=welcome},SL=9{cg/dt,cg/bt{SY=BR}}}"},
         {"DigitMap = dialplan0 {(0S|00S|[1-7]xxx|8xxxxxxx|#xxxxxxx|*xx|9L)}",
          "DM=dialplan0{(0S|00S|[1-7]xxx|8xxxxxxx|#xxxxxxx|*xx|9L)}"},
@@ -284,35 +283,79 @@ static void every_construct_encodes_in_both_forms(void **state)
         {"Subtract = ip/1/ext/7 {\n            Audit { }\n        },", "S=ip/1/ext/7{AT{}},"},
         {"Move = ip/1/ext/8,", "MV=ip/1/ext/8,"},
         {"AuditValue = [t1, t2] {\n            Audit {\n                Media {\n"
-         "                    TerminationState {\n                        ServiceStates,\n"
-         "                        Buffer\n                    },\n"
+         "                    TerminationState {\n                        ServiceStates\n"
+         "                    },\n"
          "                    LocalControl {\n                        Mode\n",
-         "AV=[t1,t2]{AT{M{TS{SI,BF},O{MO}}}}"},
+         "AV=[t1,t2]{AT{M{TS{SI},O{MO}}}}"},
+        {"AuditCapability = ROOT {\n            Audit {\n                Packages\n",
+         "AC=ROOT{AT{PG}}"},
         {"AuditCapability = ROOT {\n            Packages {\n                nt-1,\n"
-         "                rtp-2\n", "AC=ROOT{PG{nt-1,rtp-2}}"},
+         "                rtp-2\n", "C=-{AC=ROOT{PG{nt-1,rtp-2}},N=ROOT"},
         {"Notify = ROOT {\n            ObservedEvents = 1 {\n"
          "                20240101T10000000:it/ito {\n                    mit = 12000\n",
-         "N=ROOT{OE=1{20240101T10000000:it/ito{mit=12000}},ER=500{\"x\"}}"},
-        {"Method = X-Maint,\n                Reason = \"905 Termination taken out of service\","
+         "N=ROOT{OE=1{20240101T10000000:it/ito{mit=12000}}}"},
+        {"Notify = ROOT {\n            Error = 500 {\"x\"}\n        }\n", "N=ROOT{ER=500{\"x\"}}"},
+        {"Method = Forced,\n                Reason = \"905 Termination taken out of service\","
          "\n                Delay = 30,\n                ServiceChangeAddress = 55555,\n"
-         "                MgcIdToTry = [192.0.2.9],\n                20240101T10000000,\n"
+         "                20240101T10000000,\n"
          "                ServiceChangeInc,\n                X-foo = bar,\n"
          "                Packages\n",
-         "SC=ROOT{SV{MT=X-Maint,RE=\"905 Termination taken out of service\",DL=30,AD=55555,"
-         "MG=[192.0.2.9],20240101T10000000,SIC,X-foo=bar,PG}}"},
+         "SC=ROOT{SV{MT=FO,RE=\"905 Termination taken out of service\",DL=30,AD=55555,"
+         "20240101T10000000,SIC,X-foo=bar,PG}}"},
+        {"ServiceChange = ip/1/ext/9 {\n            Services {\n                Method = Graceful,"
+         "\n                Reason = 905,\n                MgcIdToTry = [192.0.2.9]\n",
+         "SC=ip/1/ext/9{SV{MT=GR,RE=905,MG=[192.0.2.9]}}"},
         {"Reply = 12/2/END {\n    Context = * {\n        AuditValue = Context {\n"
-         "            t1,\n            t2\n        }\n    }\n}\nSegment = 12/1\nPending = 13 { }\n",
-         "P=12/2/&{C=*{AV=C{t1,t2}}}SM=12/1\nPN=13{}"},
+         "            t1,\n            t2\n        }\n    },\n",
+         "P=12/2/&{C=*{AV=C{t1,t2}},C=-{AC=ROOT{PG{nt-1,rtp-2}},N=ROOT{ER=500{\"x\"}}}}"
+         "PN=13{}SM=12/1"},
+        {"    }\n}\nPending = 13 { }\nSegment = 12/1", "PN=13{}SM=12/1"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         assert_has(p, pairs[i][0]);
         assert_has(c, pairs[i][1]);
     }
+    assert_string_equal(p + strlen(p) - 15, "\nSegment = 12/1");
+    assert_string_equal(c + strlen(c) - 8, "}SM=12/1");
     /* compact carries none of the optional white space of the pretty form */
     static const char *const spaced[] = {", ", " {", "= ", " =", "{ ", "\n ", " }"};
     for (size_t i = 0; i < sizeof spaced / sizeof *spaced; i++)
         if (strstr(c, spaced[i])) fail_msg("\"%s\" in compact form:\n%s", spaced[i], c);
     assert_true(strlen(c) < strlen(p) / 2);
+}
+
+static void context_list_attribute_golden(void **state)
+{
+    h248_message_t *m = h248_msg_new(&A, 3, &(h248_mid_t){.kind = H248_MID_IP4,
+                                                          .addr = S("192.0.2.1")});
+    h248_action_t *act = h248_action_add(&A, h248_txn_add(&A, m, H248_TXN_REQUEST, 3), 1);
+    static uint32_t ids[] = {1, 2, H248_CTX_ALL};
+    act->props = arena_alloc(&A, sizeof(*act->props));
+    act->props->priority = -1;
+    act->props->has_attrs = true;
+    act->props->ctx_list = ids;
+    act->props->nctx_list = 3;
+    h248_cmd_add(&A, act, H248_CMD_AUDIT_VALUE, S("*"));
+    assert_string_equal(enc(m, H248_COMPACT), "!/3 [192.0.2.1]\nT=3{C=1{CT{CLT={1,2,*}},AV=*}}");
+    assert_has(enc(m, H248_PRETTY), "    Context = 1 {\n        ContextAttr {\n"
+                                    "            ContextList = {1, 2, *}\n        },\n"
+                                    "        AuditValue = *\n    }\n");
+}
+
+static void segment_reply_is_kept_apart_from_the_next_transaction(void **state)
+{
+    h248_message_t *m = h248_msg_new(&A, 3, &(h248_mid_t){.kind = H248_MID_IP4,
+                                                          .addr = S("192.0.2.1")});
+    h248_txn_t *sm = h248_txn_add(&A, m, H248_TXN_SEGMENT_REPLY, 5);
+    sm->segment = 2;
+    sm->seg_complete = true;
+    h248_txn_add(&A, m, H248_TXN_PENDING, 6);
+    assert_string_equal(enc(m, H248_COMPACT), "!/3 [192.0.2.1]\nSM=5/2/&\nPN=6{}");
+    assert_string_equal(enc(m, H248_PRETTY), "MEGACO/3 [192.0.2.1]\nSegment = 5/2/END\n"
+                                             "Pending = 6 { }\n");
+    char buf[64];
+    assert_int_equal(h248_encode_txn(sm, 3, H248_PRETTY, buf, sizeof buf), 17);
+    assert_string_equal(buf, "Segment = 5/2/END");
 }
 
 static void values_are_quoted_when_they_must_be(void **state)
@@ -421,6 +464,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(reply_pending_ack_and_message_error_golden, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(every_construct_encodes_in_both_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(context_list_attribute_golden, setup, teardown),
+        cmocka_unit_test_setup_teardown(segment_reply_is_kept_apart_from_the_next_transaction,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(values_are_quoted_when_they_must_be, setup, teardown),
         cmocka_unit_test_setup_teardown(trees_that_cannot_be_encoded_are_refused, setup,
                                         teardown),
