@@ -34,6 +34,7 @@ struct li_ctl {
     li_entry_t *taps;
     size_t ntaps, cap;
     li_sender_t *senders[LI_MAX_WORKERS];
+    li_seq_table_t *seqs;                   /* entries changed here, counted by workers */
     uint64_t admitted, refused_share, refused_invalid, stopped;
 };
 
@@ -80,12 +81,18 @@ li_ctl_t *li_ctl_new(const li_conf_t *conf, uint32_t max_gates, char *err, size_
     double lim = (double)max_gates * pct / 100.0;
     c->max_gates = max_gates;
     c->limit = lim < 1 ? 1 : (uint32_t)(lim + 1e-9); /* 1 % of 700 is 7, not 6.99.. */
+    if (!(c->seqs = li_seq_new((size_t)c->limit * LI_MAX_TARGETS * 2))) {
+        snprintf(err, errlen, "out of memory");
+        li_ctl_free(c);
+        return NULL;
+    }
     if (li_keys_load(conf->key_file, &c->keys, err, errlen) != 0 ||
         (c->log_fd = open_private(conf->log_file, O_WRONLY | O_APPEND, err, errlen)) < 0 ||
         !(c->senders[0] = li_sender_new(conf, err, errlen))) {
         li_ctl_free(c);
         return NULL;
     }
+    li_sender_set_seq(c->senders[0], c->seqs);
     char a[NETADDR_STRLEN];
     li_ctl_log(c, "interception ready: delivery function %s format %s, at most %u of %u gates "
                   "(%.2f %%)", netaddr_format(&conf->df_dst, a, sizeof a),
@@ -100,6 +107,7 @@ void li_ctl_free(li_ctl_t *c)
     li_keys_free(c->keys);
     if (c->log_fd >= 0) close(c->log_fd);
     free(c->taps);
+    li_seq_free(c->seqs);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -137,6 +145,16 @@ static void format_targets(const li_tap_conf_t *t, char *buf, size_t len)
         n += (size_t)snprintf(buf + n, len - n, "%s%08" PRIx32, i ? "," : "", t->targets[i]);
 }
 
+/* One more / one fewer gate feeds each distinct (correlation ID, target) stream of t. */
+static void ref_streams(li_ctl_t *c, const li_tap_conf_t *t, int delta)
+{
+    for (unsigned i = 0; i < t->ntargets && i < LI_MAX_TARGETS; i++) {
+        bool seen = false;
+        for (unsigned j = 0; j < i; j++) seen |= t->targets[j] == t->targets[i];
+        if (!seen) li_seq_ref(c->seqs, t->cid, t->targets[i], delta);
+    }
+}
+
 static li_entry_t *find_tap(li_ctl_t *c, uint32_t gate)
 {
     for (size_t i = 0; i < c->ntaps; i++)
@@ -146,6 +164,7 @@ static li_entry_t *find_tap(li_ctl_t *c, uint32_t gate)
 
 static void drop_tap(li_ctl_t *c, li_entry_t *e)
 {
+    ref_streams(c, &e->conf, -1);
     *e = c->taps[--c->ntaps];
 }
 
@@ -165,6 +184,8 @@ bool li_ctl_admit(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf)
                    gate_id, e ? "; interception stopped" : "");
     } else if (e) {
         format_targets(conf, tg, sizeof tg);
+        ref_streams(c, conf, +1); /* before the old ones go: kept streams keep counting */
+        ref_streams(c, &e->conf, -1);
         e->conf = *conf;
         li_ctl_log(c, "gate %" PRIu32 ": interception changed: correlation %" PRIu64
                       " targets %s", gate_id, conf->cid, tg);
@@ -187,6 +208,7 @@ bool li_ctl_admit(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf)
             c->taps = t, c->cap = ncap;
         }
         c->taps[c->ntaps++] = (li_entry_t){.gate = gate_id, .conf = *conf, .since = time(NULL)};
+        ref_streams(c, conf, +1);
         c->admitted++;
         format_targets(conf, tg, sizeof tg);
         li_ctl_log(c, "gate %" PRIu32 ": interception started: correlation %" PRIu64
@@ -227,6 +249,7 @@ li_sender_t *li_ctl_sender(li_ctl_t *c, unsigned worker)
         char err[256];
         c->senders[worker] = li_sender_new(&c->conf, err, sizeof err);
         if (!c->senders[worker]) li_ctl_log(c, "worker %u: no LI sender: %s", worker, err);
+        else li_sender_set_seq(c->senders[worker], c->seqs);
     }
     li_sender_t *s = c->senders[worker];
     pthread_mutex_unlock(&c->mu);

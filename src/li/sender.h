@@ -2,6 +2,8 @@
  * counters, as li_ctl and the tests see them. */
 #ifndef BGF_LI_SENDER_H
 #define BGF_LI_SENDER_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "li/li.h"
@@ -29,5 +31,19 @@ void li_sender_stats(const li_sender_t *s, li_sender_stats_t *out);
 void li_sender_each_target(const li_sender_t *s,
                            void (*fn)(uint32_t target, uint64_t copies, uint64_t bytes, void *arg),
                            void *arg);
+
+/* Sequence numbers shared per correlation ID + target across taps and workers (seq.c). */
+typedef struct li_seq_table li_seq_table_t;
+li_seq_table_t *li_seq_new(size_t entries);
+void li_seq_free(li_seq_table_t *t);
+/* li_ctl, under its mutex: one more (delta > 0) or fewer (delta < 0) gate uses cid + target.
+ * A new entry starts at sequence 0; one no gate uses is retired but keeps counting (late
+ * copies, the same stream tapped again) until its slot is taken for another stream. */
+void li_seq_ref(li_seq_table_t *t, uint64_t cid, uint32_t target, int delta);
+/* Worker: the next sequence number for cid + target; *local is the tap's own counter, used
+ * (and kept in step) when the table has no entry. */
+uint32_t li_seq_next(li_seq_table_t *t, uint64_t cid, uint32_t target, uint32_t *local);
+/* Copies from this sender take their sequence numbers from t (NULL: per tap only). */
+void li_sender_set_seq(li_sender_t *s, li_seq_table_t *t);
 
 #endif

@@ -21,6 +21,7 @@ struct li_sender {
     int fd;                          /* read-only after li_sender_new */
     li_format_t format;              /* read-only */
     li_point_t point;                /* read-only */
+    li_seq_table_t *seqs;            /* read-only after li_ctl set it; NULL = per tap */
     char domain[X3_DOMAIN_MAX + 1];  /* read-only: network operator id */
     struct sockaddr_in dst;          /* read-only: the delivery function */
     /* owner: worker - scratch for one packet's copies */
@@ -88,6 +89,11 @@ li_sender_t *li_sender_new(const li_conf_t *conf, char *err, size_t errlen)
         s->iov[i][1].iov_base = s->pkt;
     }
     return s;
+}
+
+void li_sender_set_seq(li_sender_t *s, li_seq_table_t *t)
+{
+    s->seqs = t;
 }
 
 void li_sender_free(li_sender_t *s)
@@ -191,7 +197,8 @@ int li_tap_copy(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *
         if (s->format == LI_FMT_JMIRROR) {
             h = x3_jmirror_header(s->hdr[i], X3_HDR_MAX, tap->conf.targets[i], tap->conf.cid);
         } else {
-            m.target = tap->conf.targets[i], m.seq = tap->seq[i]++;
+            m.target = tap->conf.targets[i];
+            m.seq = s->seqs ? li_seq_next(s->seqs, m.cid, m.target, &tap->seq[i]) : tap->seq[i]++;
             h = x3_etsi_header(s->hdr[i], X3_HDR_MAX, &m, (uint32_t)plen);
         }
         s->iov[i][0].iov_len = (size_t)h;

@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+
 #include "li/li.h"
+#include "li/x3.h"
 
 static char dir[64];
 
@@ -196,6 +200,75 @@ static void li_log_and_status_view_are_mode_0600_with_taps_and_copies(void **sta
     li_ctl_free(ctl);
 }
 
+/* Sequence number of the next copy at the delivery function socket fd (-1 on timeout). */
+static int64_t next_seq(int fd, uint32_t *target)
+{
+    uint8_t buf[2048];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, 1000) != 1) return -1;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    x3_pdu_t pdu;
+    char err[128];
+    if (n <= 0 || x3_etsi_decode(buf, (size_t)n, &pdu, err, sizeof err) != n) return -1;
+    *target = (uint32_t)x3_xid_target(pdu.xid);
+    return pdu.seq;
+}
+
+static void gates_sharing_correlation_and_target_share_one_sequence(void **state)
+{
+    char err[512];
+    li_conf_t c = conf(100);
+    int rx = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_int_equal(bind(rx, &c.df_dst.u.sa, sizeof c.df_dst.u.v4), 0);
+    li_ctl_t *ctl = li_ctl_new(&c, 10, err, sizeof err);
+    assert_non_null(ctl);
+    li_tap_conf_t t = tc(42, 0xaa);
+    assert_true(li_ctl_admit(ctl, 1, &t)); /* audio and video stream of one termination, */
+    assert_true(li_ctl_admit(ctl, 2, &t)); /* each gate on its own worker */
+    li_tap_t tap1 = {0}, tap2 = {0};
+    li_tap_update(&tap1, &t);
+    li_tap_update(&tap2, &t);
+    li_sender_t *w0 = li_ctl_sender(ctl, 0), *w1 = li_ctl_sender(ctl, 1);
+    netaddr_t a, b;
+    netaddr_parse(&a, "127.0.0.1:9", -1);
+    netaddr_parse(&b, "127.0.0.1:10", -1);
+    li_packet_t pkt = {.payload = (const uint8_t *)"abc", .len = 3, .in_src = &a, .in_dst = &b,
+                       .out_src = &a, .out_dst = &b};
+    uint32_t tg;
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(li_tap_copy(i % 3 ? w0 : w1, i % 2 ? &tap1 : &tap2, LI_DIR_TO_TARGET, &pkt), 1);
+        assert_int_equal(next_seq(rx, &tg), i); /* one stream: 0, 1, 2, ... */
+    }
+    /* gate 1 adds a target: 0xaa goes on, 0xbb starts at 0 */
+    li_tap_conf_t t2 = {.active = true, .cid = 42, .ntargets = 2, .targets = {0xaa, 0xbb}};
+    assert_true(li_ctl_admit(ctl, 1, &t2));
+    li_tap_update(&tap1, &t2);
+    assert_int_equal(li_tap_copy(w0, &tap1, LI_DIR_TO_TARGET, &pkt), 2);
+    assert_int_equal(next_seq(rx, &tg), 6);
+    assert_int_equal(tg, 0xaa);
+    assert_int_equal(next_seq(rx, &tg), 0);
+    assert_int_equal(tg, 0xbb);
+    /* both released: a late copy (the worker has not seen the change yet) goes on counting */
+    li_ctl_release(ctl, 1);
+    li_ctl_release(ctl, 2);
+    assert_int_equal(li_tap_copy(w1, &tap2, LI_DIR_TO_TARGET, &pkt), 1);
+    assert_int_equal(next_seq(rx, &tg), 7);
+    /* tapped again with the same correlation number: the same stream, no restart */
+    assert_true(li_ctl_admit(ctl, 3, &t));
+    li_tap_t tap3 = {0};
+    li_tap_update(&tap3, &t);
+    assert_int_equal(li_tap_copy(w0, &tap3, LI_DIR_TO_TARGET, &pkt), 1);
+    assert_int_equal(next_seq(rx, &tg), 8);
+    /* another correlation number: its own stream from 0 */
+    li_tap_conf_t t3 = tc(43, 0xaa);
+    assert_true(li_ctl_admit(ctl, 3, &t3));
+    li_tap_update(&tap3, &t3);
+    assert_int_equal(li_tap_copy(w0, &tap3, LI_DIR_TO_TARGET, &pkt), 1);
+    assert_int_equal(next_seq(rx, &tg), 0);
+    li_ctl_free(ctl);
+    close(rx);
+}
+
 static void disabled_or_logless_configuration_is_refused(void **state)
 {
     char err[512];
@@ -220,6 +293,7 @@ int main(void)
         cmocka_unit_test(share_limit_is_at_least_one_gate),
         cmocka_unit_test(invalid_settings_are_not_tapped_and_stop_a_tap),
         cmocka_unit_test(li_log_and_status_view_are_mode_0600_with_taps_and_copies),
+        cmocka_unit_test(gates_sharing_correlation_and_target_share_one_sequence),
         cmocka_unit_test(disabled_or_logless_configuration_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
