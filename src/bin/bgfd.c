@@ -180,7 +180,9 @@ static int start(bgfd_t *b, char *err, size_t errlen)
                       .default_latch = c->default_latch,
                       .relatch_idle_ms = c->relatch_idle_ms,
                       .li_sender_for_worker = b->li ? li_sender_for : NULL,
-                      .li_arg = b->li};
+                      .li_arg = b->li,
+                      .li_copy = b->li ? li_tap_copy : NULL,
+                      .li_update = li_tap_update};
     b->dp = dp_start(&dc, err, errlen);
     if (!b->dp) return -1;
     if (!(b->loop = mg_loop_new(4096))) return snprintf(err, errlen, "event loop: out of memory"), -1;
