@@ -88,7 +88,7 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     p = h248_prop_add(a, &lc->props, S("ds/dscp"), S("ef"), false);
     p->kind = H248_VAL_ALT;
     h248_value_add(a, p, S("af41"), false);
-    p = h248_prop_add(a, &lc->props, S("ipdc/realm"), S("core net"), false);
+    p = h248_prop_add(a, &lc->props, S("ipdc/realm"), S("core net"), true);
     p = h248_prop_add(a, &lc->props, S("x/lt"), S("5"), false);
     p->rel = H248_REL_LT;
     p = h248_prop_add(a, &lc->props, S("x/ne"), S("6"), false);
@@ -261,7 +261,7 @@ __attribute__((unused)) static h248_message_t *every_construct(arena_t *a)
     d->u.sc.has_delay = true;
     d->u.sc.delay = 30;
     d->u.sc.address = arena_alloc(a, sizeof(h248_mid_t));
-    *d->u.sc.address = (h248_mid_t){.kind = H248_MID_PORT, .port = 55555};
+    *d->u.sc.address = (h248_mid_t){.kind = H248_MID_PORT, .port = 55555, .has_port = true};
     d->u.sc.timestamp = S("20240101T10000000");
     d->u.sc.incomplete = true;
     h248_prop_add(a, &d->u.sc.ext, S("X-foo"), S("bar"), false);
