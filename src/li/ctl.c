@@ -35,6 +35,9 @@ struct li_ctl {
     size_t ntaps, cap;
     li_sender_t *senders[LI_MAX_WORKERS];
     li_seq_table_t *seqs;                   /* entries changed here, counted by workers */
+    pthread_t status_thread;                /* refreshes the status view's counters */
+    pthread_cond_t stop_cv;                 /* with mu: wakes the status thread to end */
+    bool stopping, status_running;          /* guarded by mu */
     uint64_t admitted, refused_share, refused_invalid, stopped;
 };
 
@@ -58,6 +61,27 @@ static int open_private(const char *path, int flags, char *err, size_t errlen)
     return fd;
 }
 
+/* Status thread: rewrite the LI status view every STATUS_PERIOD_S so its copy counters stay
+ * current without bgfd having to ask. */
+#define STATUS_PERIOD_S 2
+static void *status_main(void *arg)
+{
+    li_ctl_t *c = arg;
+    pthread_mutex_lock(&c->mu);
+    while (!c->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += STATUS_PERIOD_S;
+        pthread_cond_timedwait(&c->stop_cv, &c->mu, &until);
+        if (c->stopping) break;
+        pthread_mutex_unlock(&c->mu);
+        li_ctl_write_status(c);
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
 li_ctl_t *li_ctl_new(const li_conf_t *conf, uint32_t max_gates, char *err, size_t errlen)
 {
     if (!conf->enabled) {
@@ -76,6 +100,7 @@ li_ctl_t *li_ctl_new(const li_conf_t *conf, uint32_t max_gates, char *err, size_
     c->conf = *conf;
     c->log_fd = -1;
     pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->stop_cv, NULL);
     double pct = conf->max_share_pct > 0 ? conf->max_share_pct : 1.0;
     if (pct > 100) pct = 100;
     double lim = (double)max_gates * pct / 100.0;
@@ -93,6 +118,8 @@ li_ctl_t *li_ctl_new(const li_conf_t *conf, uint32_t max_gates, char *err, size_
         return NULL;
     }
     li_sender_set_seq(c->senders[0], c->seqs);
+    if (conf->status_file[0])
+        c->status_running = pthread_create(&c->status_thread, NULL, status_main, c) == 0;
     char a[NETADDR_STRLEN];
     li_ctl_log(c, "interception ready: delivery function %s format %s, at most %u of %u gates "
                   "(%.2f %%)", netaddr_format(&conf->df_dst, a, sizeof a),
@@ -103,11 +130,19 @@ li_ctl_t *li_ctl_new(const li_conf_t *conf, uint32_t max_gates, char *err, size_
 void li_ctl_free(li_ctl_t *c)
 {
     if (!c) return;
+    if (c->status_running) {
+        pthread_mutex_lock(&c->mu);
+        c->stopping = true;
+        pthread_cond_signal(&c->stop_cv);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->status_thread, NULL);
+    }
     for (int i = 0; i < LI_MAX_WORKERS; i++) li_sender_free(c->senders[i]);
     li_keys_free(c->keys);
     if (c->log_fd >= 0) close(c->log_fd);
     free(c->taps);
     li_seq_free(c->seqs);
+    pthread_cond_destroy(&c->stop_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

@@ -57,7 +57,7 @@ li_sender_t *li_ctl_sender(li_ctl_t *c, unsigned worker);
 /* The same with dp_config_t.li_sender_for_worker's signature: arg is the li_ctl_t. */
 li_sender_t *li_ctl_sender_for_worker(unsigned worker, void *arg);
 /* Rewrite the LI-only status view (taps, copies per target). li_ctl_admit and li_ctl_release
- * rewrite it too; call this periodically to refresh the copy counters. */
+ * rewrite it too, and a thread of li_ctl refreshes it every 2 s for the copy counters. */
 void li_ctl_write_status(li_ctl_t *c);
 /* Append a line to the LI log (printf-like). */
 void li_ctl_log(li_ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -200,6 +200,29 @@ static void li_log_and_status_view_are_mode_0600_with_taps_and_copies(void **sta
     li_ctl_free(ctl);
 }
 
+static void status_view_counters_refresh_by_themselves(void **state)
+{
+    char err[512];
+    li_conf_t c = conf(100);
+    li_ctl_t *ctl = li_ctl_new(&c, 10, err, sizeof err);
+    li_tap_conf_t t = tc(5, 0x77);
+    assert_true(li_ctl_admit(ctl, 1, &t));
+    li_tap_t tap = {0};
+    li_tap_update(&tap, &t);
+    netaddr_t a;
+    netaddr_parse(&a, "127.0.0.1:9", -1);
+    li_packet_t pkt = {.payload = (const uint8_t *)"abc", .len = 3, .in_src = &a, .in_dst = &a,
+                       .out_src = &a, .out_dst = &a};
+    for (int i = 0; i < 4; i++) li_tap_copy(li_ctl_sender(ctl, 0), &tap, LI_DIR_FROM_TARGET, &pkt);
+    bool seen = false;
+    for (int i = 0; i < 50 && !seen; i++) { /* the status thread runs every 2 s */
+        usleep(100000);
+        seen = strstr(slurp("li.status"), "target 00000077 copies=4") != NULL;
+    }
+    assert_true(seen);
+    li_ctl_free(ctl);
+}
+
 /* Sequence number of the next copy at the delivery function socket fd (-1 on timeout). */
 static int64_t next_seq(int fd, uint32_t *target)
 {
@@ -294,6 +317,7 @@ int main(void)
         cmocka_unit_test(invalid_settings_are_not_tapped_and_stop_a_tap),
         cmocka_unit_test(li_log_and_status_view_are_mode_0600_with_taps_and_copies),
         cmocka_unit_test(gates_sharing_correlation_and_target_share_one_sequence),
+        cmocka_unit_test(status_view_counters_refresh_by_themselves),
         cmocka_unit_test(disabled_or_logless_configuration_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
