@@ -435,6 +435,7 @@ int mg_caps_root(mg_exec_t *x, const h248_desc_t *audit, h248_cmd_t *r)
             if (!d || !ev) return mg_fail(x, MG_ERR_INTERNAL, "out of memory");
             ev->name = H248_STR("it/ito");
             add_range(x->a, &ev->params, "mit", 100, 65535);
+            d->u.events.has_request_id = true;
             d->u.events.list = ev;
         } else if (it->kind == H248_D_PACKAGES) {
             packages_desc(x, r, true);
