@@ -103,7 +103,11 @@ up)
     ip link add "${P}v0" type veth peer name "${P}v1"
     ip link set "${P}v0" netns "$GW"; ip link set "${P}v1" netns "$DF"
     ip -n "$GW" addr add $OUT_GW/24 dev "${P}v0"; ip -n "$DF" addr add $OUT_DF/24 dev "${P}v1"
-    for ns in "$GW" "$DF"; do ip -n "$ns" link set lo up; done
+    for ns in "$GW" "$DF"; do
+        ip -n "$ns" link set lo up
+        # an IPv4-only link: no IPv6 autoconfiguration chatter besides IKE and ESP
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+    done
     ip -n "$GW" link set "${P}v0" up; ip -n "$DF" link set "${P}v1" up
     ip -n "$GW" addr add $IN_GW/32 dev lo; ip -n "$DF" addr add $IN_DF/32 dev lo
     write_conf gw $OUT_GW $OUT_DF $IN_GW $IN_DF
