@@ -1,13 +1,14 @@
 /* codec_bench.c - decodes/s and encodes/s of bgf's H.248 text codec on one thread.
  *
- *   codec_bench SECONDS FILE...
+ *   codec_bench SECONDS ROUNDS FILE...
  *
  * Each FILE holds one message; its form (pretty or compact) is taken from the name
  * (*.pretty / *.compact) and the encoder writes that same form. For every file, and for the
  * mix of all files taken in turn, it prints
  *   bgf NAME decode RATE
  *   bgf NAME encode RATE
- * with RATE in messages per second. Decoding uses one arena, reset after each message, as a
+ * with RATE in messages per CPU second: the best of ROUNDS runs of SECONDS of CPU time each, as
+ * the machine is shared and the best run is the one least disturbed. Decoding uses one arena, reset after each message, as a
  * gateway would; encoding re-encodes the decoded tree into a fixed buffer. Before measuring,
  * each message is checked to decode, encode and decode again, so a broken codec cannot
  * produce a figure. Single-threaded; bench/h248/run.sh pins it to one core. */
@@ -30,10 +31,12 @@ typedef struct bench_msg {
     h248_form_t form;
 } bench_msg_t;
 
+/* CPU time of this (single-threaded) process: on a shared machine, time spent waiting for the
+ * core does not count against the codec. */
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -129,13 +132,41 @@ static double bench_encode(const bench_msg_t *msgs, int n, arena_t *a, char *out
     return (double)done / (t - t0);
 }
 
+static double best_decode(const bench_msg_t *msgs, int n, arena_t *a, double secs, int rounds)
+{
+    double best = 0;
+    for (int r = 0; r < rounds; r++) {
+        double x = bench_decode(msgs, n, a, secs);
+        best = x > best ? x : best;
+    }
+    return best;
+}
+
+static double best_encode(const bench_msg_t *msgs, int n, arena_t *a, char *out, double secs,
+                          int rounds)
+{
+    double best = 0;
+    for (int r = 0; r < rounds; r++) {
+        double x = bench_encode(msgs, n, a, out, secs);
+        best = x > best ? x : best;
+    }
+    return best;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc - 2 > MAX_FILES) {
-        fprintf(stderr, "usage: %s SECONDS FILE... (at most %d files)\n", argv[0], MAX_FILES);
+    if (argc < 4 || argc - 3 > MAX_FILES) {
+        fprintf(stderr, "usage: %s SECONDS ROUNDS FILE... (at most %d files)\n", argv[0],
+                MAX_FILES);
         return 2;
     }
     double secs = atof(argv[1]);
+    int rounds = atoi(argv[2]);
+    if (!(secs > 0) || rounds < 1) {
+        fprintf(stderr, "%s: SECONDS > 0 and ROUNDS >= 1\n", argv[0]);
+        return 2;
+    }
+    argv++, argc--;
     int n = argc - 2;
     bench_msg_t msgs[MAX_FILES];
     static char out[OUT_CAP];
@@ -145,12 +176,13 @@ int main(int argc, char **argv)
         if (load(argv[i + 2], &msgs[i]) < 0 || check(&msgs[i], &a, out) < 0)
             return 1;
     for (int i = 0; i < n; i++) {
-        printf("bgf %s decode %.0f\n", msgs[i].name, bench_decode(&msgs[i], 1, &a, secs));
-        printf("bgf %s encode %.0f\n", msgs[i].name, bench_encode(&msgs[i], 1, &a, out, secs));
+        printf("bgf %s decode %.0f\n", msgs[i].name, best_decode(&msgs[i], 1, &a, secs, rounds));
+        printf("bgf %s encode %.0f\n", msgs[i].name,
+               best_encode(&msgs[i], 1, &a, out, secs, rounds));
         fflush(stdout);
     }
-    printf("bgf mix decode %.0f\n", bench_decode(msgs, n, &a, secs));
-    printf("bgf mix encode %.0f\n", bench_encode(msgs, n, &a, out, secs));
+    printf("bgf mix decode %.0f\n", best_decode(msgs, n, &a, secs, rounds));
+    printf("bgf mix encode %.0f\n", best_encode(msgs, n, &a, out, secs, rounds));
     arena_free(&a);
     for (int i = 0; i < n; i++)
         free(msgs[i].text);
