@@ -3,11 +3,13 @@
 TAP output, H.248 text building and light parsing, UDP and TCP+TPKT endpoints that play the
 MGC, and a Bgfd class that runs build/bgfd with a temporary configuration.
 
+Set BGF_IT_KEEP=1 to keep each bgfd's temporary directory (configuration and log).
 Ports: control ports come from BGF_MG_PORT_BASE (default 12900, range 12900-12999), media
 from BGF_MG_MEDIA (default 40000-44999). Each test program takes its own slice (port_block).
 """
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -79,8 +81,9 @@ def transaction(tid, actions):
     return "Transaction = %d {\n%s\n}\n" % (tid, actions)
 
 
-def add_choose(ctx="$", realm=None, remote=None, mode="SendReceive", extra_lc=""):
-    """An Add of ip/$ with Local asking for an address and port ($)."""
+def add_choose(ctx="$", realm=None, remote=None, mode="SendReceive", extra_lc="", events=""):
+    """An Add of ip/$ with Local asking for an address and port ($); events: e.g.
+    'Events = 7 { hangterm/thb }' after the Media descriptor."""
     lc = "Mode = %s" % mode
     if realm:
         lc += ", ipdc/realm = %s" % realm
@@ -92,8 +95,9 @@ def add_choose(ctx="$", realm=None, remote=None, mode="SendReceive", extra_lc=""
         fam = "IP6" if ":" in ip else "IP4"
         rem = ",\nRemote {\nv=0\nc=IN %s %s\nm=audio %d RTP/AVP 0\n}" % (fam, ip, port)
     fam = "IP4"
+    ev = (",\n" + events) if events else ""
     return ("Context = %s {\nAdd = ip/$ {\nMedia {\nStream = 1 {\nLocalControl { %s },\n"
-            "Local {\nv=0\nc=IN %s $\nm=audio $ RTP/AVP 0\n}%s\n}\n}\n}\n}" % (ctx, lc, fam, rem))
+            "Local {\nv=0\nc=IN %s $\nm=audio $ RTP/AVP 0\n}%s\n}\n}%s\n}\n}" % (ctx, lc, fam, rem, ev))
 
 
 def subtract_all(ctx):
@@ -334,13 +338,16 @@ class Bgfd:
                     self.proc.kill()
                     self.proc.wait()
         self.logf.close()
+        if not os.environ.get("BGF_IT_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self):
         try:
             with open(self.log_path) as f:
-                return f.read()
+                self._last_log = f.read()
         except OSError:
-            return ""
+            pass
+        return getattr(self, "_last_log", "")
 
     def wait_log(self, pattern, timeout=3.0):
         end = time.time() + timeout
