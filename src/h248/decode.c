@@ -46,7 +46,7 @@ static void parse_auth(parser_t *p, h248_message_t *m)
 static void parse_header(parser_t *p, h248_message_t *m)
 {
     tok_t *t = lx_next(p);
-    if (t->t == TK_WORD && t->kw == KW_AUTH) {
+    if (t->t == TK_WORD && tkw(t) == KW_AUTH) {
         parse_auth(p, m);
         t = lx_next(p);
     }
@@ -80,8 +80,8 @@ static h248_ctx_props_t *ctx_props(parser_t *p, h248_action_t *act)
 static h248_tri_t on_off(parser_t *p, const char *what)
 {
     tok_t *t = px_word(p, what);
-    if (t->kw == KW_ON) return H248_TRI_ON;
-    if (t->kw == KW_OFF) return H248_TRI_OFF;
+    if (tkw(t) == KW_ON) return H248_TRI_ON;
+    if (tkw(t) == KW_OFF) return H248_TRI_OFF;
     h248_fail(p, 449, t->at, "expected ON or OFF for %s", what);
 }
 
@@ -93,9 +93,9 @@ static void parse_ctx_audit(parser_t *p, h248_action_t *act)
     px_expect(p, TK_LBRACE, "'{' after ContextAudit");
     if (lx_accept(p, TK_RBRACE)) return;
     do {
-        tok_t *t = px_word(p, "a context audit item");
+        tok_t tk = *px_word(p, "a context audit item"), *t = &tk; /* copy: we peek next */
         bool eq = lx_peek(p)->t == TK_EQ;
-        switch (t->kw) {
+        switch (tkw(t)) {
         case KW_TOPOLOGY: ca->items |= H248_CA_TOPOLOGY; break;
         case KW_EMERGENCY: ca->items |= H248_CA_EMERGENCY; break;
         case KW_PRIORITY:
@@ -121,15 +121,15 @@ static void parse_ctx_audit(parser_t *p, h248_action_t *act)
             need_version(p, 3, 422, t);
             px_expect(p, TK_EQ, "'=' after EmergencyValue");
             tok_t *v = px_word(p, "Emergency or EmergencyOff");
-            if (v->kw == KW_EMERGENCY) ca->sel_emergency = H248_TRI_ON;
-            else if (v->kw == KW_EMERGENCYOFF) ca->sel_emergency = H248_TRI_OFF;
+            if (tkw(v) == KW_EMERGENCY) ca->sel_emergency = H248_TRI_ON;
+            else if (tkw(v) == KW_EMERGENCYOFF) ca->sel_emergency = H248_TRI_OFF;
             else h248_fail(p, 449, v->at, "expected Emergency or EmergencyOff");
             break;
         }
         case KW_ANDLGC:
         case KW_ORLGC:
             need_version(p, 3, 422, t);
-            ca->logic = t->kw == KW_ANDLGC ? H248_LOGIC_AND : H248_LOGIC_OR;
+            ca->logic = tkw(t) == KW_ANDLGC ? H248_LOGIC_AND : H248_LOGIC_OR;
             break;
         case KW_CONTEXTATTR: {
             need_version(p, 3, 422, t);
@@ -138,7 +138,7 @@ static void parse_ctx_audit(parser_t *p, h248_action_t *act)
             break;
         }
         default:
-            if (t->kw || !memchr(t->p, '/', t->len))
+            if (tkw(t) || !memchr(t->p, '/', t->len))
                 h248_fail(p, 422, t->at, "unknown context audit item");
             *tail = px_prop(p, t);
             tail = &(*tail)->next;
@@ -194,7 +194,7 @@ static h248_cmd_t *parse_command(parser_t *p, const tok_t *t)
     h248_cmd_t *c = NEW(p, h248_cmd_t);
     const char *s = t->p;
     uint32_t n = t->len;
-    int kw = t->kw;
+    int kw = tkw(t);
     if (n > 2 && (s[0] | 0x20) == 'o' && s[1] == '-') {
         c->optional = true;
         s += 2, n -= 2;
@@ -212,12 +212,12 @@ static h248_cmd_t *parse_command(parser_t *p, const tok_t *t)
         need_version(p, 3, 422, k);
         c->tid_list = true;
         termid_list(p, &c->tids, TK_RSB, "',' or ']' in the termination id list");
-    } else if (k->t == TK_WORD && k->kw == KW_CONTEXT &&
+    } else if (k->t == TK_WORD && tkw(k) == KW_CONTEXT &&
                (c->kind == H248_CMD_AUDIT_VALUE || c->kind == H248_CMD_AUDIT_CAP)) {
         c->ctx_audit_reply = true;
         px_expect(p, TK_LBRACE, "'{' after Context");
         tok_t *f = lx_peek(p);
-        if (f->t == TK_WORD && f->kw == KW_ERROR) {
+        if (f->t == TK_WORD && tkw(f) == KW_ERROR) {
             lx_next(p);
             h248_desc_t *d = c->descs = NEW(p, h248_desc_t);
             d->kind = H248_D_ERROR;
@@ -269,7 +269,7 @@ static void parse_action(parser_t *p, h248_action_t *act)
     h248_cmd_t **ctail = &act->cmds;
     do {
         tok_t *t = px_word(p, "a command or context property");
-        switch (t->kw) {
+        switch (tkw(t)) {
         case KW_PRIORITY:
             px_expect(p, TK_EQ, "'=' after Priority");
             ctx_props(p, act)->priority = (int32_t)px_uint(p, lx_next(p), 15, 449, "priority");
@@ -317,16 +317,16 @@ static void parse_actions(parser_t *p, h248_txn_t *tx)
     do {
         p->code = tx->kind == H248_TXN_REQUEST ? 403 : 404;
         tok_t *t = px_word(p, "Context");
-        if (tx->kind == H248_TXN_REPLY && t->kw == KW_IMMACK && !tx->actions && !tx->imm_ack) {
+        if (tx->kind == H248_TXN_REPLY && tkw(t) == KW_IMMACK && !tx->actions && !tx->imm_ack) {
             tx->imm_ack = true;
             continue;
         }
-        if (tx->kind == H248_TXN_REPLY && t->kw == KW_ERROR && !tx->actions && !tx->error) {
+        if (tx->kind == H248_TXN_REPLY && tkw(t) == KW_ERROR && !tx->actions && !tx->error) {
             tx->error = NEW(p, h248_error_desc_t);
             px_error_desc(p, tx->error);
             continue;
         }
-        if (t->kw != KW_CONTEXT || tx->error)
+        if (tkw(t) != KW_CONTEXT || tx->error)
             h248_fail(p, p->code, t->at, "expected Context, found %s", h248_tok_desc(t));
         p->code = 422;
         px_expect(p, TK_EQ, "'=' after Context");
@@ -396,7 +396,7 @@ static h248_txn_t *parse_txn(parser_t *p, tok_t *t)
     const char *start = t->at;
     p->has_txn = false;
     p->code = 400;
-    switch (t->kw) {
+    switch (tkw(t)) {
     case KW_TRANSACTION:
         tx->kind = H248_TXN_REQUEST;
         px_expect(p, TK_EQ, "'=' after Transaction");
@@ -440,7 +440,7 @@ static void parse_message(parser_t *p, h248_message_t *m)
 {
     parse_header(p, m);
     tok_t *t = lx_next(p);
-    if (t->t == TK_WORD && t->kw == KW_ERROR) {
+    if (t->t == TK_WORD && tkw(t) == KW_ERROR) {
         m->error = NEW(p, h248_error_desc_t);
         px_error_desc(p, m->error);
         t = lx_next(p);
@@ -476,6 +476,7 @@ int h248_decode(const char *buf, size_t len, arena_t *a, h248_message_t **out, h
     p.end = p.base + (buf ? len : 0);
     p.have = false;
     p.a = a;
+    p.blk = p.blk_end = NULL;
     p.err = err ? err : &dummy;
     p.rc = H248_OK;
     p.version = 0;

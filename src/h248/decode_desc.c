@@ -98,7 +98,7 @@ h248_prop_t *px_prop(parser_t *p, const tok_t *name)
 /* a pkgdName property where one is required (LocalControl, TerminationState, Statistics) */
 static h248_prop_t *pkg_prop(parser_t *p, const tok_t *t, const char *where)
 {
-    if (t->kw || !has_slash(t))
+    if (tkw(t) || !has_slash(t))
         h248_fail(p, 445, t->at, "unknown property '%.*s' in %s", (int)(t->len > 40 ? 40 : t->len),
                   t->p, where);
     return px_prop(p, t);
@@ -142,7 +142,7 @@ void px_topology(parser_t *p, h248_ctx_props_t *cp)
         tp->to = tok_str(px_word(p, "a termination id"));
         px_expect(p, TK_COMMA, "',' in the topology triple");
         tok_t *d = px_word(p, "a topology direction");
-        switch (d->kw) {
+        switch (tkw(d)) {
         case KW_BOTHWAY: tp->dir = H248_TOPO_BOTHWAY; break;
         case KW_ISOLATE: tp->dir = H248_TOPO_ISOLATE; break;
         case KW_ONEWAY: tp->dir = H248_TOPO_ONEWAY; break;
@@ -155,7 +155,7 @@ void px_topology(parser_t *p, h248_ctx_props_t *cp)
             const char *save = lx_peek(p)->at;
             lx_next(p);
             tok_t *s = lx_peek(p);
-            if (s->t == TK_WORD && s->kw == KW_STREAM) {
+            if (s->t == TK_WORD && tkw(s) == KW_STREAM) {
                 need_version(p, 2, 422, s);
                 lx_next(p);
                 tp->stream = stream_id(p);
@@ -175,7 +175,7 @@ void px_ctx_attr(parser_t *p, h248_prop_t ***tail, h248_ctx_props_t *cp)
     px_expect(p, TK_LBRACE, "'{' after ContextAttr");
     do {
         tok_t *t = px_word(p, "a context attribute");
-        if (t->kw == KW_CONTEXTLIST) {
+        if (tkw(t) == KW_CONTEXTLIST) {
             px_expect(p, TK_EQ, "'=' after ContextList");
             px_expect(p, TK_LBRACE, "'{' after ContextList =");
             uint32_t n = 0, cap = 8;
@@ -205,12 +205,12 @@ void px_ctx_attr(parser_t *p, h248_prop_t ***tail, h248_ctx_props_t *cp)
 /* Local { sdp } / Remote { sdp }: octetString up to the first "}" not escaped as "\}" */
 static h248_sdp_block_t *sdp_block(parser_t *p, h248_sdp_block_t *old, const tok_t *t)
 {
-    if (old) h248_fail(p, 448, t->at, "%s appears twice in the stream", h248_kw_long(t->kw));
+    if (old) h248_fail(p, 448, t->at, "%s appears twice in the stream", h248_kw_long(tkw(t)));
     px_expect(p, TK_LBRACE, "'{' after Local/Remote");
     const char *s = p->pos, *e = p->end, *q = s;
     for (;;) {
         q = memchr(q, '}', (size_t)(e - q));
-        if (!q) h248_fail(p, 422, t->at, "unterminated %s descriptor", h248_kw_long(t->kw));
+        if (!q) h248_fail(p, 422, t->at, "unterminated %s descriptor", h248_kw_long(tkw(t)));
         if (q == s || q[-1] != '\\') break;
         q++;
     }
@@ -245,7 +245,7 @@ static void local_control(parser_t *p, h248_stream_t *s)
     if (lx_accept(p, TK_RBRACE)) return;
     do {
         tok_t *t = px_word(p, "a LocalControl parameter");
-        int kw = t->kw;
+        int kw = tkw(t);
         if (kw == KW_MODE || kw == KW_RESERVEDVALUE || kw == KW_RESERVEDGROUP) {
             if (!lx_accept(p, TK_EQ)) {
                 if (!p->in_audit) h248_fail(p, 422, p->tok.at, "expected '=' after %s", h248_kw_long(kw));
@@ -256,7 +256,7 @@ static void local_control(parser_t *p, h248_stream_t *s)
             }
             tok_t *v = px_word(p, "a value");
             if (kw == KW_MODE) {
-                switch (v->kw) {
+                switch (tkw(v)) {
                 case KW_SENDONLY: lc->mode = H248_MODE_SENDONLY; break;
                 case KW_RECVONLY: lc->mode = H248_MODE_RECVONLY; break;
                 case KW_SENDRECV: lc->mode = H248_MODE_SENDRECV; break;
@@ -265,8 +265,8 @@ static void local_control(parser_t *p, h248_stream_t *s)
                 default: h248_fail(p, 449, v->at, "unknown stream mode");
                 }
             } else {
-                if (v->kw != KW_ON && v->kw != KW_OFF) h248_fail(p, 449, v->at, "expected ON or OFF");
-                int8_t on = v->kw == KW_ON;
+                if (tkw(v) != KW_ON && tkw(v) != KW_OFF) h248_fail(p, 449, v->at, "expected ON or OFF");
+                int8_t on = tkw(v) == KW_ON;
                 if (kw == KW_RESERVEDVALUE) lc->reserved_value = on;
                 else lc->reserved_group = on;
             }
@@ -285,7 +285,7 @@ static void statistics(parser_t *p, h248_prop_t **list)
     if (lx_accept(p, TK_RBRACE)) return;
     do {
         tok_t *t = px_word(p, "a statistic");
-        if (t->kw) h248_fail(p, 445, t->at, "unknown statistic");
+        if (tkw(t)) h248_fail(p, 445, t->at, "unknown statistic");
         *list = px_prop(p, t);
         list = &(*list)->next;
     } while (lx_accept(p, TK_COMMA));
@@ -295,7 +295,7 @@ static void statistics(parser_t *p, h248_prop_t **list)
 /* One streamParm; returns false when t is none (so the caller can try media-level items). */
 static bool stream_parm(parser_t *p, h248_stream_t *s, const tok_t *t)
 {
-    switch (t->kw) {
+    switch (tkw(t)) {
     case KW_LOCALCONTROL: local_control(p, s); return true;
     case KW_LOCAL: s->local = sdp_block(p, s->local, t); return true;
     case KW_REMOTE: s->remote = sdp_block(p, s->remote, t); return true;
@@ -337,7 +337,7 @@ static void term_state(parser_t *p, h248_media_t *m, const tok_t *at)
     if (lx_accept(p, TK_RBRACE)) return;
     do {
         tok_t *t = px_word(p, "a TerminationState parameter");
-        int kw = t->kw;
+        int kw = tkw(t);
         if (kw == KW_SERVICESTATES || kw == KW_BUFFER) {
             if (!lx_accept(p, TK_EQ)) {
                 if (!p->in_audit) h248_fail(p, 422, p->tok.at, "expected '=' after %s", h248_kw_long(kw));
@@ -346,13 +346,13 @@ static void term_state(parser_t *p, h248_media_t *m, const tok_t *at)
             }
             tok_t *v = px_word(p, "a value");
             if (kw == KW_SERVICESTATES) {
-                if (v->kw == KW_TEST) ts->service_state = H248_SVC_TEST;
-                else if (v->kw == KW_OUTOFSVC) ts->service_state = H248_SVC_OUT_OF_SERVICE;
-                else if (v->kw == KW_INSVC) ts->service_state = H248_SVC_IN_SERVICE;
+                if (tkw(v) == KW_TEST) ts->service_state = H248_SVC_TEST;
+                else if (tkw(v) == KW_OUTOFSVC) ts->service_state = H248_SVC_OUT_OF_SERVICE;
+                else if (tkw(v) == KW_INSVC) ts->service_state = H248_SVC_IN_SERVICE;
                 else h248_fail(p, 449, v->at, "unknown service state");
             } else {
-                if (v->kw == KW_OFF) ts->buffer = H248_BUF_OFF;
-                else if (v->kw == KW_LOCKSTEP) ts->buffer = H248_BUF_LOCKSTEP;
+                if (tkw(v) == KW_OFF) ts->buffer = H248_BUF_OFF;
+                else if (tkw(v) == KW_LOCKSTEP) ts->buffer = H248_BUF_LOCKSTEP;
                 else h248_fail(p, 449, v->at, "expected OFF or LockStep");
             }
             continue;
@@ -371,7 +371,7 @@ static void media(parser_t *p, h248_media_t *m)
     if (lx_accept(p, TK_RBRACE)) return;
     do {
         tok_t *t = px_word(p, "a Media parameter");
-        if (t->kw == KW_STREAM) {
+        if (tkw(t) == KW_STREAM) {
             uint16_t id = stream_id(p);
             h248_stream_t *s = stream_new(p, &tail, id, true);
             px_expect(p, TK_LBRACE, "'{' after the stream id");
@@ -382,7 +382,7 @@ static void media(parser_t *p, h248_media_t *m)
                     h248_fail(p, 444, u->at, "unknown descriptor in Stream");
             } while (lx_accept(p, TK_COMMA));
             px_expect(p, TK_RBRACE, "',' or '}' in Stream");
-        } else if (t->kw == KW_TERMSTATE) {
+        } else if (tkw(t) == KW_TERMSTATE) {
             term_state(p, m, t);
         } else {
             if (!implicit) implicit = stream_new(p, &tail, 0, false);
@@ -439,10 +439,10 @@ static void embed(parser_t *p, h248_signal_t **sig, bool *has_sig, h248_events_t
     px_expect(p, TK_LBRACE, "'{' after Embed");
     do {
         tok_t *t = px_word(p, "Signals or Events");
-        if (t->kw == KW_SIGNALS && !*has_sig && !*evs) {
+        if (tkw(t) == KW_SIGNALS && !*has_sig && !*evs) {
             *has_sig = true;
             signals_body(p, sig);
-        } else if (t->kw == KW_EVENTS && !*evs) {
+        } else if (tkw(t) == KW_EVENTS && !*evs) {
             *evs = NEW(p, h248_events_t);
             px_expect(p, TK_EQ, "'=' after Events");
             (*evs)->request_id = px_uint(p, lx_next(p), UINT32_MAX, 449, "request id");
@@ -461,7 +461,7 @@ static void event_parm(parser_t *p, h248_event_t *ev, h248_desc_kind_t kind, h24
 {
     tok_t *t = px_word(p, "an event parameter");
     bool req = kind == H248_D_EVENTS;
-    switch (req || t->kw == KW_STREAM ? t->kw : KW_NONE) {
+    switch (req || tkw(t) == KW_STREAM ? tkw(t) : KW_NONE) {
     case KW_STREAM:
         ev->stream = stream_id(p);
         ev->has_stream = true;
@@ -479,7 +479,7 @@ static void event_parm(parser_t *p, h248_event_t *ev, h248_desc_kind_t kind, h24
         ev->nb = H248_NB_REGULATED;
         if (lx_accept(p, TK_LBRACE)) {
             tok_t *e = px_word(p, "Embed");
-            if (e->kw != KW_EMBED) h248_fail(p, 422, e->at, "expected Embed");
+            if (tkw(e) != KW_EMBED) h248_fail(p, 422, e->at, "expected Embed");
             bool has = false;
             embed(p, &ev->nb_embed_signals, &has, &ev->nb_embed_events, e);
             px_expect(p, TK_RBRACE, "'}' after RegulatedNotify's Embed");
@@ -490,7 +490,7 @@ static void event_parm(parser_t *p, h248_event_t *ev, h248_desc_kind_t kind, h24
         **tail = px_prop(p, t);
         *tail = &(**tail)->next;
         return;
-    default: h248_fail(p, 446, t->at, "unexpected %s in an event", h248_kw_long(t->kw));
+    default: h248_fail(p, 446, t->at, "unexpected %s in an event", h248_kw_long(tkw(t)));
     }
 }
 
@@ -503,13 +503,13 @@ static void events_body(parser_t *p, h248_events_t *evs, h248_desc_kind_t kind)
     do {
         h248_event_t *ev = *tail = NEW(p, h248_event_t);
         tail = &ev->next;
-        tok_t *t = px_word(p, "an event name");
+        tok_t name = *px_word(p, "an event name"); /* copy: lx_accept peeks */
         if (kind == H248_D_OBSERVED_EVENTS && lx_accept(p, TK_COLON)) {
-            ev->timestamp = tok_str(t);
-            t = px_word(p, "an event name");
+            ev->timestamp = tok_str(&name);
+            name = *px_word(p, "an event name");
         }
-        if (t->kw) h248_fail(p, 422, t->at, "expected an event name, found %s", h248_kw_long(t->kw));
-        ev->name = tok_str(t);
+        if (tkw(&name)) h248_fail(p, 422, name.at, "expected an event name, found %s", h248_kw_long(tkw(&name)));
+        ev->name = tok_str(&name);
         if (!lx_accept(p, TK_LBRACE)) continue;
         h248_prop_t **ptail = &ev->params;
         if (lx_accept(p, TK_RBRACE)) continue;
@@ -526,7 +526,7 @@ static void notify_completion(parser_t *p, h248_signal_t *s)
     px_expect(p, TK_LBRACE, "'{' after NotifyCompletion =");
     do {
         tok_t *t = px_word(p, "a notification reason");
-        switch (t->kw) {
+        switch (tkw(t)) {
         case KW_TIMEOUT: s->notify_completion |= H248_NC_TIMEOUT; break;
         case KW_INTBYEVENT: s->notify_completion |= H248_NC_INTERRUPT_EVENT; break;
         case KW_INTBYSIGS: s->notify_completion |= H248_NC_INTERRUPT_SIGNALS; break;
@@ -545,7 +545,7 @@ static void signal_parm(parser_t *p, h248_signal_t *s, h248_prop_t ***tail)
 {
     tok_t *t = px_word(p, "a signal parameter");
     tok_t *v;
-    switch (t->kw) {
+    switch (tkw(t)) {
     case KW_STREAM:
         s->stream = stream_id(p);
         s->has_stream = true;
@@ -553,9 +553,9 @@ static void signal_parm(parser_t *p, h248_signal_t *s, h248_prop_t ***tail)
     case KW_SIGNALTYPE:
         px_expect(p, TK_EQ, "'=' after SignalType");
         v = px_word(p, "a signal type");
-        if (v->kw == KW_ONOFF) s->type = H248_SIGTYPE_ONOFF;
-        else if (v->kw == KW_TIMEOUT) s->type = H248_SIGTYPE_TIMEOUT;
-        else if (v->kw == KW_BRIEF) s->type = H248_SIGTYPE_BRIEF;
+        if (tkw(v) == KW_ONOFF) s->type = H248_SIGTYPE_ONOFF;
+        else if (tkw(v) == KW_TIMEOUT) s->type = H248_SIGTYPE_TIMEOUT;
+        else if (tkw(v) == KW_BRIEF) s->type = H248_SIGTYPE_BRIEF;
         else h248_fail(p, 449, v->at, "unknown signal type");
         return;
     case KW_DURATION:
@@ -569,9 +569,9 @@ static void signal_parm(parser_t *p, h248_signal_t *s, h248_prop_t ***tail)
         need_version(p, 2, 446, t);
         px_expect(p, TK_EQ, "'=' after SPADirection");
         v = px_word(p, "a direction");
-        if (v->kw == KW_EXTERNAL) s->direction = H248_DIR_EXTERNAL;
-        else if (v->kw == KW_INTERNAL) s->direction = H248_DIR_INTERNAL;
-        else if (v->kw == KW_BOTH) s->direction = H248_DIR_BOTH;
+        if (tkw(v) == KW_EXTERNAL) s->direction = H248_DIR_EXTERNAL;
+        else if (tkw(v) == KW_INTERNAL) s->direction = H248_DIR_INTERNAL;
+        else if (tkw(v) == KW_BOTH) s->direction = H248_DIR_BOTH;
         else h248_fail(p, 449, v->at, "unknown signal direction");
         return;
     case KW_REQUESTID:
@@ -590,14 +590,14 @@ static void signal_parm(parser_t *p, h248_signal_t *s, h248_prop_t ***tail)
         **tail = px_prop(p, t);
         *tail = &(**tail)->next;
         return;
-    default: h248_fail(p, 446, t->at, "unexpected %s in a signal", h248_kw_long(t->kw));
+    default: h248_fail(p, 446, t->at, "unexpected %s in a signal", h248_kw_long(tkw(t)));
     }
 }
 
 /* name [{ params }] whose name token t has been read */
 static h248_signal_t *signal_req(parser_t *p, const tok_t *t)
 {
-    if (t->kw) h248_fail(p, 422, t->at, "expected a signal name, found %s", h248_kw_long(t->kw));
+    if (tkw(t)) h248_fail(p, 422, t->at, "expected a signal name, found %s", h248_kw_long(tkw(t)));
     h248_signal_t *s = NEW(p, h248_signal_t);
     s->name = tok_str(t);
     if (!lx_accept(p, TK_LBRACE)) return s;
@@ -616,7 +616,7 @@ static void signals_body(parser_t *p, h248_signal_t **list)
     if (lx_accept(p, TK_RBRACE)) return;
     do {
         tok_t *t = px_word(p, "a signal");
-        if (t->kw == KW_SIGNALLIST) {
+        if (tkw(t) == KW_SIGNALLIST) {
             h248_signal_t *sl = *list = NEW(p, h248_signal_t);
             sl->is_list = true;
             px_expect(p, TK_EQ, "'=' after SignalList");
@@ -688,11 +688,11 @@ static void services(parser_t *p, h248_service_change_t *sc)
     do {
         tok_t *t = px_word(p, "a ServiceChange parameter");
         tok_t *v;
-        switch (t->kw) {
+        switch (tkw(t)) {
         case KW_METHOD:
             px_expect(p, TK_EQ, "'=' after Method");
             v = px_word(p, "a method");
-            switch (v->kw) {
+            switch (tkw(v)) {
             case KW_FAILOVER: sc->method = H248_SCM_FAILOVER; break;
             case KW_FORCED: sc->method = H248_SCM_FORCED; break;
             case KW_GRACEFUL: sc->method = H248_SCM_GRACEFUL; break;
@@ -836,7 +836,7 @@ h248_desc_t *px_descriptor(parser_t *p)
     tok_t *t = px_word(p, "a descriptor");
     tok_t at = *t;
     h248_desc_t *d = NEW(p, h248_desc_t);
-    switch (at.kw) {
+    switch (tkw(&at)) {
     case KW_MEDIA: d->kind = H248_D_MEDIA; break;
     case KW_MODEM: d->kind = H248_D_MODEM; break;
     case KW_MUX: d->kind = H248_D_MUX; break;

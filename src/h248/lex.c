@@ -75,12 +75,28 @@ void h248_nomem(parser_t *p)
     unwind(p, H248_ENOMEM, 510, p->pos);
 }
 
+/* Take a new block from the arena: small nodes share 2 KiB blocks, big ones get their own. */
+void *px_refill(parser_t *p, size_t n)
+{
+    enum { BLOCK = 2048 };
+    if (n > BLOCK / 4) {
+        void *v = arena_alloc(p->a, n);
+        if (!v) h248_nomem(p);
+        return v;
+    }
+    char *b = arena_alloc(p->a, BLOCK);
+    if (!b) h248_nomem(p);
+    p->blk = b + n;
+    p->blk_end = b + BLOCK;
+    return b; /* arena memory comes zeroed */
+}
+
 /* A short description of a token for error reasons. */
 const char *h248_tok_desc(const tok_t *t)
 {
     switch (t->t) {
     case TK_EOF: return "end of message";
-    case TK_WORD: return t->kw ? h248_kw_long(t->kw) : "a name";
+    case TK_WORD: return tkw(t) ? h248_kw_long(tkw(t)) : "a name";
     case TK_QSTR: return "a quoted string";
     case TK_LBRACE: return "'{'";
     case TK_RBRACE: return "'}'";
@@ -118,10 +134,11 @@ uint32_t px_uint(parser_t *p, const tok_t *t, uint32_t max, uint16_t code, const
     return v;
 }
 
-static bool all(const char *s, const char *e, uint8_t cls, const char *extra)
+/* every byte of [s, e) has a class in cls or is one of the two extra bytes */
+static bool all(const char *s, const char *e, uint8_t cls, char x1, char x2)
 {
     for (; s < e; s++)
-        if (!(h248_cc[(unsigned char)*s] & cls) && !(extra && strchr(extra, *s) && *s)) return false;
+        if (!(h248_cc[(unsigned char)*s] & cls) && *s != x1 && *s != x2) return false;
     return true;
 }
 
@@ -138,13 +155,13 @@ const char *h248_scan_mid(const char *s, const char *e, h248_mid_t *out)
         if (!q || q == s + 1 || q - s - 1 > 255) return NULL;
         out->addr = (h248_str_t){s + 1, (uint32_t)(q - s - 1)};
         if (close == '>') {
-            if (!all(s + 1, q, CC_ALPHA | CC_DIGIT, "-.")) return NULL;
+            if (!all(s + 1, q, CC_ALPHA | CC_DIGIT, '-', '.')) return NULL;
             out->kind = H248_MID_DOMAIN;
         } else if (memchr(s + 1, ':', (size_t)(q - s - 1))) {
-            if (!all(s + 1, q, CC_HEX, ":.")) return NULL;
+            if (!all(s + 1, q, CC_HEX, ':', '.')) return NULL;
             out->kind = H248_MID_IP6;
         } else {
-            if (!all(s + 1, q, CC_DIGIT, ".")) return NULL;
+            if (!all(s + 1, q, CC_DIGIT, '.', '.')) return NULL;
             out->kind = H248_MID_IP4;
         }
         s = q + 1;
@@ -163,7 +180,7 @@ const char *h248_scan_mid(const char *s, const char *e, h248_mid_t *out)
     if (e - s >= 4 && (s[0] | 0x20) == 'm' && (s[1] | 0x20) == 't' && (s[2] | 0x20) == 'p' &&
         s[3] == '{') {
         q = memchr(s + 4, '}', (size_t)(e - s - 4));
-        if (!q || q - s - 4 < 4 || q - s - 4 > 8 || !all(s + 4, q, CC_HEX, NULL)) return NULL;
+        if (!q || q - s - 4 < 4 || q - s - 4 > 8 || !all(s + 4, q, CC_HEX, '0', '0')) return NULL;
         out->kind = H248_MID_MTP;
         out->addr = (h248_str_t){s + 4, (uint32_t)(q - s - 4)};
         return q + 1;

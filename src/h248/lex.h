@@ -1,7 +1,7 @@
 /* lex.h - the H.248 text decoder's lexer and parser state (internal to src/h248). One parser_t
  * lives on the stack of each h248_decode() call: no globals, any thread. The lexer works on
  * the caller's buffer [base, end) and never reads at or past end. Words (runs of SafeChar) get
- * their keyword id while they are scanned (hash computed on the fly, one table probe). Errors
+ * their keyword id as they are scanned (one hash of four bytes and the length, one probe). Errors
  * unwind with longjmp to h248_decode(), which owns the jmp_buf; nothing needs freeing because
  * every node lives in the caller's arena. */
 #ifndef BGF_H248_LEX_H
@@ -33,11 +33,21 @@ enum tk {
 
 typedef struct tok {
     uint8_t t;        /* enum tk */
-    uint8_t kw;       /* enum h248_kw for words, else KW_NONE */
+    uint8_t kw;       /* enum h248_kw for words (KW_UNSET until tkw()), else KW_NONE */
     uint32_t len;     /* length of the view */
     const char *p;    /* start of the view (for QSTR: after the quote) */
     const char *at;   /* where the token starts (error positions) */
 } tok_t;
+
+#define KW_UNSET 0xFF
+
+/* The keyword a token spells, or KW_NONE; looked up once and remembered in the token (tokens
+ * are never const objects, only viewed through const pointers). */
+static inline int tkw(const tok_t *t)
+{
+    if (t->kw == KW_UNSET) ((tok_t *)t)->kw = (uint8_t)h248_kw_find(t->p, t->len);
+    return t->kw;
+}
 
 /* character classes */
 #define CC_SAFE 0x01 /* SafeChar: may appear in a word */
@@ -53,6 +63,7 @@ typedef struct parser {
     tok_t tok;                    /* lookahead, valid when have */
     bool have;
     arena_t *a;
+    char *blk, *blk_end; /* the current block of arena memory nodes are carved from */
     h248_error_t *err;
     jmp_buf jb;
     int rc;          /* H248_ESYNTAX or H248_ENOMEM when unwinding */
@@ -69,7 +80,8 @@ _Noreturn void h248_fail(parser_t *p, uint16_t code, const char *at, const char 
     __attribute__((format(printf, 4, 5)));
 _Noreturn void h248_nomem(parser_t *p);
 
-/* Skip white space, line ends and ";" comments. */
+/* Skip white space, line ends and ";" comments. Runs of eight spaces (indentation of the
+ * pretty form) are skipped a word at a time. */
 static inline void lx_skip(parser_t *p)
 {
     const char *s = p->pos, *e = p->end;
@@ -77,6 +89,8 @@ static inline void lx_skip(parser_t *p)
         unsigned char c = (unsigned char)*s;
         if (h248_cc[c] & (CC_WS | CC_EOL)) {
             s++;
+            uint64_t v;
+            while (e - s >= 8 && (memcpy(&v, s, 8), v == 0x2020202020202020ull)) s += 8;
         } else if (c == ';') {
             while (s < e && !(h248_cc[(unsigned char)*s] & CC_EOL)) s++;
         } else {
@@ -101,17 +115,11 @@ static inline void lx_scan(parser_t *p)
     }
     unsigned char c = (unsigned char)*s;
     if (h248_cc[c] & CC_SAFE) {
-        uint32_t h = 0;
-        const char *w = s;
-        do {
-            c = (unsigned char)*s;
-            if (!(h248_cc[c] & CC_SAFE)) break;
-            h = h * H248_KW_MULT + (unsigned char)(c | ((h248_cc[c] & CC_ALPHA) ? 0x20 : 0));
-            s++;
-        } while (s < e);
+        const char *w = s++;
+        while (s < e && (h248_cc[(unsigned char)*s] & CC_SAFE)) s++;
         t->t = TK_WORD;
         t->len = (uint32_t)(s - w);
-        t->kw = (uint8_t)h248_kw_lookup(w, t->len, h);
+        t->kw = KW_UNSET; /* looked up on first use: most words are names and values */
         p->pos = s;
         return;
     }
@@ -171,11 +179,16 @@ static inline h248_str_t tok_str(const tok_t *t)
     return (h248_str_t){t->p, t->len};
 }
 
-/* Allocate a zeroed node or unwind with H248_ENOMEM. */
+void *px_refill(parser_t *p, size_t n);
+
+/* Allocate a zeroed node or unwind with H248_ENOMEM. Nodes are carved from blocks taken from
+ * the caller's arena (one arena_alloc per block instead of one per node). */
 static inline void *px_alloc(parser_t *p, size_t n)
 {
-    void *v = arena_alloc(p->a, n);
-    if (!v) h248_nomem(p);
+    n = (n + 7) & ~(size_t)7;
+    if ((size_t)(p->blk_end - p->blk) < n) return px_refill(p, n);
+    void *v = p->blk; /* blocks come zeroed from the arena and are never reused */
+    p->blk += n;
     return v;
 }
 #define NEW(p, T) ((T *)px_alloc((p), sizeof(T)))

@@ -117,13 +117,13 @@ enum h248_kw {
 };
 
 #define H248_KW_MAXLEN 22
-#define H248_KW_MULT 137u
-#define H248_KW_SIZE 4096
+#define H248_KW_MULT 0xf1e3b24bu
+#define H248_KW_BITS 11
+#define H248_KW_SIZE 2048
 
-/* Keyword of s[0..n) (case-insensitive), or KW_NONE; hash is the running
- * hash h = h * H248_KW_MULT + lowercase(c) over the word. */
-int h248_kw_lookup(const char *s, size_t n, uint32_t hash);
-/* Keyword of s[0..n) computing the hash itself. */
+/* Keyword of the word s[0..n) of SafeChars (case-insensitive), or KW_NONE: one
+ * multiplicative hash of the first two and last two bytes and the length, one
+ * table probe, one comparison. */
 int h248_kw_find(const char *s, size_t n);
 /* Long spelling of a keyword (for messages). */
 const char *h248_kw_long(int kw);
