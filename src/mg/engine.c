@@ -638,7 +638,8 @@ typedef enum { SEL_NUM, SEL_CHOOSE, SEL_NULL, SEL_ALL } sel_kind_t;
 
 typedef struct mg_sel {
     sel_kind_t kind;
-    mg_ctx_t *ctx;       /* SEL_NUM, or SEL_CHOOSE once created */
+    uint32_t id;         /* SEL_NUM: the context id asked for (kept after the context ends) */
+    mg_ctx_t *ctx;       /* SEL_NUM, or SEL_CHOOSE once created; NULL once ended */
     bool created;        /* SEL_CHOOSE: the context was made by this action */
 } mg_sel_t;
 
@@ -1220,7 +1221,7 @@ static int exec_cmd(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
 static uint32_t sel_ctx_id(const mg_sel_t *sel)
 {
     switch (sel->kind) {
-    case SEL_NUM:
+    case SEL_NUM: return sel->id;
     case SEL_CHOOSE: return sel->ctx ? sel->ctx->id : H248_CTX_NULL;
     case SEL_ALL: return H248_CTX_ALL;
     default: return H248_CTX_NULL;
@@ -1238,6 +1239,7 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
     case H248_CTX_ALL: sel.kind = SEL_ALL; break;
     default:
         sel.kind = SEL_NUM;
+        sel.id = act->ctx;
         sel.ctx = mg_ctx_get(e->store, act->ctx);
         if (!sel.ctx) {
             h248_action_t *ra = reply_action(x, act->ctx);
