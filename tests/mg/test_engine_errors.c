@@ -108,6 +108,9 @@ static void first_failure_ends_the_transaction(void **state)
     r = run(f, HDR "Transaction=32{Context=${" ADD "," ADD "," ADD "}}");
     assert_has(r, "A=ip/4/core/");
     assert_has(r, "ER=434");
+    /* a context that ended earlier in the action is unknown to the commands after it */
+    r = run(f, HDR "Transaction=33{Context=1{Subtract=*{Audit{}}," ADD "}}");
+    assert_has(r, "C=1{S=ip/4/core/1,S=ip/4/core/2,ER=411");
     fx_free(f);
 }
 

@@ -154,6 +154,26 @@ static void share_limit_leaves_the_reply_unchanged(void **state)
     fx_free(f);
 }
 
+static void interception_on_one_stream_taps_every_stream(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(16, 100);
+    char good[64], req[1024];
+    valid_licn(f, 31, good, sizeof(good));
+    snprintf(req, sizeof(req),
+             "MEGACO/3 [1.2.3.4]:2944\nTransaction=7{Context=${Add=${Media{"
+             "Stream=1{LocalControl{Mode=SendReceive,li/LICn=%s,li/LITID=[a1]}},"
+             "Stream=2{LocalControl{Mode=SendReceive}}}}}}", good);
+    const char *r = run(f, req);
+    assert_has(r, "ST=1{L{");
+    assert_has(r, "ST=2{L{");
+    assert_int_equal(dp_gate_count(f->dp), 2);
+    size_t starts = 0;
+    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++) starts++;
+    assert_int_equal(starts, 2);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +181,7 @@ int main(void)
         cmocka_unit_test(modify_with_invalid_licn_stops_and_subtract_ends),
         cmocka_unit_test(more_than_seven_targets_is_449_and_changes_nothing),
         cmocka_unit_test(share_limit_leaves_the_reply_unchanged),
+        cmocka_unit_test(interception_on_one_stream_taps_every_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
