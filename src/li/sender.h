@@ -20,6 +20,7 @@ typedef struct li_target_count {
 
 typedef struct li_sender_stats {
     uint64_t copies, bytes, send_errors, too_big, other_copies;
+    uint64_t gso_sends;        /* packets whose copies left in one segmented send */
 } li_sender_stats_t;
 
 /* A sender bound to conf->df_src (SO_REUSEPORT, so every worker may share the source port)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,10 @@
 #include "li/x3.h"
 
 #define PKT_MAX 65536
+#define GSO_MAX 65000 /* one UDP GSO send: all copies of a packet, when they fit */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 
 struct li_sender {
     int fd;                          /* read-only after li_sender_new */
@@ -26,6 +31,8 @@ struct li_sender {
     struct sockaddr_in dst;          /* read-only: the delivery function */
     /* owner: worker - scratch for one packet's copies */
     uint8_t pkt[PKT_MAX];
+    uint8_t gso[GSO_MAX];            /* the copies of one packet back to back (UDP GSO) */
+    bool no_gso;                     /* GSO not asked for, or refused once: sendmmsg only */
     uint8_t hdr[LI_MAX_TARGETS][X3_HDR_MAX];
     struct mmsghdr msgs[LI_MAX_TARGETS];
     struct iovec iov[LI_MAX_TARGETS][2];
@@ -56,6 +63,7 @@ li_sender_t *li_sender_new(const li_conf_t *conf, char *err, size_t errlen)
         return NULL;
     }
     s->format = conf->format, s->point = conf->point, s->dst = conf->df_dst.u.v4;
+    s->no_gso = !conf->gso;
     snprintf(s->domain, sizeof s->domain, "%s", conf->operator_id);
     s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int one = 1, sndbuf = 1 << 20;
@@ -110,6 +118,7 @@ void li_sender_stats(const li_sender_t *s, li_sender_stats_t *out)
     out->send_errors = __atomic_load_n(&s->st.send_errors, __ATOMIC_RELAXED);
     out->too_big = __atomic_load_n(&s->st.too_big, __ATOMIC_RELAXED);
     out->other_copies = __atomic_load_n(&s->st.other_copies, __ATOMIC_RELAXED);
+    out->gso_sends = __atomic_load_n(&s->st.gso_sends, __ATOMIC_RELAXED);
 }
 
 void li_sender_each_target(const li_sender_t *s,
@@ -172,6 +181,46 @@ static void pick_view(li_point_t point, li_dir_t dir, const li_packet_t *p, cons
     *dst = before ? p->in_dst : p->out_dst;
 }
 
+/* All n copies (same length seg) in one sendmsg that the kernel splits into n datagrams
+ * (UDP_SEGMENT): one system call and one route lookup for the lot. Returns n, or -errno. */
+static int send_gso(li_sender_t *s, unsigned n, size_t hlen, size_t plen, int tos)
+{
+    size_t seg = hlen + plen;
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(s->gso + i * seg, s->hdr[i], hlen);
+        memcpy(s->gso + i * seg + hlen, s->pkt, plen);
+    }
+    union {
+        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } cb;
+    memset(&cb, 0, sizeof cb);
+    struct iovec iov = {s->gso, n * seg};
+    struct msghdr m = {.msg_name = &s->dst, .msg_namelen = sizeof s->dst, .msg_iov = &iov,
+                       .msg_iovlen = 1, .msg_control = cb.buf, .msg_controllen = sizeof cb.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = IPPROTO_IP, c->cmsg_type = IP_TOS, c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &tos, sizeof tos);
+    c = CMSG_NXTHDR(&m, c);
+    uint16_t segsz = (uint16_t)seg;
+    c->cmsg_level = SOL_UDP, c->cmsg_type = UDP_SEGMENT, c->cmsg_len = CMSG_LEN(sizeof segsz);
+    memcpy(CMSG_DATA(c), &segsz, sizeof segsz);
+    ssize_t r = sendmsg(s->fd, &m, MSG_DONTWAIT);
+    return r == (ssize_t)(n * seg) ? (int)n : -(r < 0 ? errno : EIO);
+}
+
+/* The copies one per datagram in one sendmmsg; returns how many left, errno kept. */
+static int send_each(li_sender_t *s, unsigned n)
+{
+    int sent = 0;
+    while (sent < (int)n) {
+        int r = sendmmsg(s->fd, s->msgs + sent, n - (unsigned)sent, MSG_DONTWAIT);
+        if (r <= 0) break;
+        sent += r;
+    }
+    return sent;
+}
+
 int li_tap_copy(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt)
 {
     if (!s || !tap || !tap->conf.active || tap->conf.ntargets == 0) return 0;
@@ -205,13 +254,21 @@ int li_tap_copy(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *
         s->iov[i][1].iov_len = (size_t)plen;
         memcpy(CMSG_DATA(CMSG_FIRSTHDR(&s->msgs[i].msg_hdr)), &tos, sizeof tos);
     }
-    int sent = 0;
-    while (sent < (int)n) {
-        int r = sendmmsg(s->fd, s->msgs + sent, n - (unsigned)sent, MSG_DONTWAIT);
-        if (r <= 0) break;
-        sent += r;
+    size_t hlen = s->iov[0][0].iov_len;
+    bool same = true; /* every copy the same length: true unless a header could not be built */
+    for (unsigned i = 1; i < n; i++) same &= s->iov[i][0].iov_len == hlen;
+    int sent = -1, e = 0;
+    if (n > 1 && same && !s->no_gso && n * (hlen + (size_t)plen) <= GSO_MAX) {
+        sent = send_gso(s, n, hlen, (size_t)plen, tos);
+        if (sent == -EINVAL || sent == -EOPNOTSUPP || sent == -ENOPROTOOPT || sent == -EIO)
+            s->no_gso = true; /* not here: one datagram each from now on */
+        if (sent < 0) e = -sent, sent = s->no_gso ? -1 : 0;
+        else bump(&s->st.gso_sends, 1);
     }
-    int e = errno;
+    if (sent < 0) {
+        sent = send_each(s, n);
+        e = errno;
+    }
     for (int i = 0; i < sent; i++) count_target(s, tap->conf.targets[i], s->iov[i][0].iov_len + (size_t)plen);
     bump(&s->st.copies, (uint64_t)sent);
     bump(&s->st.bytes, (uint64_t)sent * (uint64_t)(s->iov[0][0].iov_len + (size_t)plen));

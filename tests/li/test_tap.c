@@ -43,7 +43,7 @@ static int open_rx(int port)
     return fd;
 }
 
-static env_t *make_env(li_format_t fmt, li_point_t point, int port)
+static env_t *make_env_gso(li_format_t fmt, li_point_t point, int port, bool gso)
 {
     env_t *e = calloc(1, sizeof *e);
     e->rx = open_rx(port);
@@ -52,11 +52,16 @@ static env_t *make_env(li_format_t fmt, li_point_t point, int port)
     netaddr_parse(&e->conf.df_dst, "127.0.0.1", port);
     netaddr_parse(&e->conf.df_src, "127.0.0.1", 0);
     strcpy(e->conf.operator_id, "OP1");
-    e->conf.format = fmt, e->conf.point = point;
+    e->conf.format = fmt, e->conf.point = point, e->conf.gso = gso;
     char err[256];
     e->s = li_sender_new(&e->conf, err, sizeof err);
     if (!e->s) fail_msg("sender: %s", err);
     return e;
+}
+
+static env_t *make_env(li_format_t fmt, li_point_t point, int port)
+{
+    return make_env_gso(fmt, point, port, false);
 }
 
 static void free_env(env_t *e)
@@ -286,6 +291,72 @@ static void inactive_tap_sends_nothing_and_seven_targets_send_seven(void **state
     assert_true(no_more(e->rx));
 }
 
+static void large_packets_to_seven_targets_arrive_whole(void **state)
+{
+    env_t *e = *state; /* 7 x 10 kB does not fit one segmented send: one datagram each */
+    static uint8_t big[10000], buf[16384];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7);
+    const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
+    li_tap_t tap = {0};
+    li_tap_conf_t c = tapconf(3, 7, t);
+    li_tap_update(&tap, &c);
+    li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", big, sizeof big, 26);
+    assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
+    for (int i = 0; i < 7; i++) {
+        int tos;
+        x3_inner_t in;
+        x3_pdu_t pdu = get_pdu(e, buf, sizeof buf, &tos, &in);
+        assert_true(x3_xid_target(pdu.xid) == t[i]);
+        assert_int_equal(tos, 26 << 2);
+        assert_int_equal(in.udp_payload_len, sizeof big);
+        assert_memory_equal(in.udp_payload, big, sizeof big);
+    }
+    assert_true(no_more(e->rx));
+}
+
+static void segmented_send_gives_one_datagram_per_target_with_dscp(void **state)
+{
+    const li_format_t fmts[2] = {LI_FMT_ETSI, LI_FMT_JMIRROR};
+    for (int f = 0; f < 2; f++) {
+        env_t *e = make_env_gso(fmts[f], LI_POINT_NATURAL, base_port() + 1, true);
+        const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
+        li_tap_t tap = {0};
+        li_tap_conf_t c = tapconf(3, 7, t);
+        li_tap_update(&tap, &c);
+        const uint8_t pl[] = "segmented";
+        for (int round = 0; round < 3; round++) {
+            li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", pl, sizeof pl, 46);
+            assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
+            for (int i = 0; i < 7; i++) {
+                uint8_t buf[2048];
+                int tos, n = recv_copy(e->rx, buf, sizeof buf, &tos);
+                char err[128];
+                x3_inner_t in;
+                assert_true(n > 0);
+                assert_int_equal(tos, 46 << 2);
+                if (fmts[f] == LI_FMT_ETSI) {
+                    x3_pdu_t pdu;
+                    assert_int_equal(x3_etsi_decode(buf, (size_t)n, &pdu, err, sizeof err), n);
+                    assert_true(x3_xid_target(pdu.xid) == t[i]);
+                    assert_int_equal(pdu.seq, round);
+                    assert_int_equal(x3_inner_check(pdu.payload, pdu.payload_len, &in, err, sizeof err), 0);
+                } else {
+                    x3_jmirror_t j;
+                    assert_int_equal(x3_jmirror_decode(buf, (size_t)n, &j, err, sizeof err), n);
+                    assert_int_equal(j.intercept_id, t[i]);
+                    assert_int_equal(x3_inner_check(j.packet, j.packet_len, &in, err, sizeof err), 0);
+                }
+                assert_memory_equal(in.udp_payload, pl, sizeof pl);
+            }
+        }
+        assert_true(no_more(e->rx));
+        li_sender_stats_t st;
+        li_sender_stats(e->s, &st);
+        assert_int_equal(st.gso_sends, 3); /* the kernel did take the segmented sends */
+        free_env(e);
+    }
+}
+
 static void jmirror_copies_carry_intercept_and_session_ids(void **state)
 {
     env_t *e = make_env(LI_FMT_JMIRROR, LI_POINT_NATURAL, base_port() + 1);
@@ -401,6 +472,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(ipv6_packets_travel_inside_ipv4_as_payload_format_6, setup_etsi, teardown),
         cmocka_unit_test(update_keeps_sequence_for_same_correlation_and_restarts_for_new),
         cmocka_unit_test_setup_teardown(inactive_tap_sends_nothing_and_seven_targets_send_seven, setup_etsi, teardown),
+        cmocka_unit_test_setup_teardown(large_packets_to_seven_targets_arrive_whole, setup_etsi, teardown),
+        cmocka_unit_test(segmented_send_gives_one_datagram_per_target_with_dscp),
         cmocka_unit_test(jmirror_copies_carry_intercept_and_session_ids),
         cmocka_unit_test_setup_teardown(copies_are_counted_per_target, setup_etsi, teardown),
         cmocka_unit_test_setup_teardown(copying_a_packet_allocates_nothing, setup_etsi, teardown),
