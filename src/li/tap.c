@@ -1,6 +1,6 @@
 /* tap.c - the data plane's side of interception: per-gate tap settings (li_tap_update) and
  * the per-worker sender that turns one forwarded packet into one X3 copy per target and
- * sends them to the delivery function in one sendmmsg (li_tap_copy).
+ * sends them to the delivery function in one sendmmsg, or one UDP GSO send (li_tap_copy).
  * Threads: a li_sender_t and the taps it serves belong to one worker; li_ctl only reads the
  * counters (relaxed atomics, single writer). Per packet: no allocation, no lock, no log. */
 #include "li/sender.h"
