@@ -295,8 +295,9 @@ def stats_of(reply):
 class Lab:
     """bgfd with LI towards 127.0.0.1:df_port, registered with our MGC socket."""
 
-    def __init__(self, ports, li=None, media=None, realm=None, key_mode=0o600, start=True,
+    def __init__(self, ports, li=None, media=None, realms=(), key_mode=0o600, start=True,
                  tag="lab"):
+        """realms: names of extra realms on ::1 (IPv6), each with its own media ports."""
         self.dir = tempfile.mkdtemp(prefix="bgf-li-e2e-%s-" % tag)
         self.key = os.path.join(self.dir, "li.keys")
         r = subprocess.run([LICN_TOOL, "genkey", "--key-file", self.key], capture_output=True,
@@ -318,8 +319,9 @@ class Lab:
         extra = {"li": li_conf, "media": {"max_gates": 100, "workers": 1}}
         extra["media"].update(media or {})
         conf = B.base_conf(self.ctl, [self.mgc_port], (lo, hi), tcp=False, extra=extra)
-        if realm:
-            conf["realm core"] = realm
+        for name in realms:
+            rlo, rhi = ports.media()
+            conf["realm %s" % name] = {"addresses": "::1", "ports": "%d-%d" % (rlo, rhi)}
         self.media_range = (lo, hi)
         self.mgc = B.Udp("127.0.0.1", self.mgc_port)
         self.bg = B.Bgfd(conf)
@@ -352,8 +354,10 @@ class Lab:
         tid = self.next_tid()
         return self.raw(B.message(B.transaction(tid, actions)), tid)
 
-    def add(self, ctx="$", remote=None, lc="", extra_stream="", fam="IP4", streams=(1,)):
-        """Add ip/$ with the given LocalControl extras; (reply, ctx, termination id, port)."""
+    def add(self, ctx="$", remote=None, lc="", extra_stream="", fam="IP4", streams=(1,),
+            lc_all=""):
+        """Add ip/$: lc goes into the first stream's LocalControl, lc_all into every stream's.
+        Returns (reply, ctx, termination id, [local RTP port of each stream])."""
         body = []
         for sid in streams:
             rem = ""
@@ -361,7 +365,8 @@ class Lab:
                 ip, port = remote
                 rfam = "IP6" if ":" in ip else "IP4"
                 rem = ",\nRemote {\nv=0\nc=IN %s %s\nm=audio %d RTP/AVP 0\n}" % (rfam, ip, port)
-            lcs = "Mode = SendReceive" + (", " + lc if lc and sid == streams[0] else "")
+            lcs = "Mode = SendReceive" + (", " + lc_all if lc_all else "")
+            lcs += (", " + lc) if lc and sid == streams[0] else ""
             xs = (",\n" + extra_stream) if extra_stream and sid == streams[0] else ""
             body.append("Stream = %d {\nLocalControl { %s }%s,\nLocal {\nv=0\nc=IN %s $\n"
                         "m=audio $ RTP/AVP 0\n}%s\n}" % (sid, lcs, xs, fam, rem))
