@@ -313,7 +313,7 @@ static void parse_actions(parser_t *p, h248_txn_t *tx)
 {
     h248_action_t **tail = &tx->actions;
     px_expect(p, TK_LBRACE, "'{' after the transaction id");
-    if (lx_accept(p, TK_RBRACE)) return;
+    if (tx->kind == H248_TXN_REPLY && lx_accept(p, TK_RBRACE)) return; /* lenient: empty reply */
     do {
         p->code = tx->kind == H248_TXN_REQUEST ? 403 : 404;
         tok_t *t = px_word(p, "Context");

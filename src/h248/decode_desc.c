@@ -203,8 +203,9 @@ void px_ctx_attr(parser_t *p, h248_prop_t ***tail, h248_ctx_props_t *cp)
 /* ---- Media ------------------------------------------------------------------------------------- */
 
 /* Local { sdp } / Remote { sdp }: octetString up to the first "}" not escaped as "\}" */
-static h248_sdp_block_t *sdp_block(parser_t *p, h248_sdp_block_t *old, const tok_t *t)
+static h248_sdp_block_t *sdp_block(parser_t *p, h248_sdp_block_t *old, const tok_t *tp)
 {
+    tok_t tk = *tp, *t = &tk; /* copy: the lexer reuses its token */
     if (old) h248_fail(p, 448, t->at, "%s appears twice in the stream", h248_kw_long(tkw(t)));
     px_expect(p, TK_LBRACE, "'{' after Local/Remote");
     const char *s = p->pos, *e = p->end, *q = s;
@@ -409,8 +410,9 @@ static void dm_body(parser_t *p, h248_digitmap_t *dm, const tok_t *at)
 }
 
 /* after the DigitMap token: = name [{body}] | [=] {body} | nothing (audit) */
-static bool digitmap(parser_t *p, h248_digitmap_t *dm, const tok_t *at)
+static bool digitmap(parser_t *p, h248_digitmap_t *dm, const tok_t *atp)
 {
+    tok_t tk = *atp, *at = &tk; /* copy: the lexer reuses its token */
     bool eq = lx_accept(p, TK_EQ);
     tok_t *t = lx_peek(p);
     if (t->t == TK_WORD && eq) {
@@ -468,10 +470,12 @@ static void event_parm(parser_t *p, h248_event_t *ev, h248_desc_kind_t kind, h24
         return;
     case KW_KEEPACTIVE: ev->keep_active = true; return;
     case KW_EMBED: embed(p, &ev->embed_signals, &ev->has_embed_signals, &ev->embed_events, t); return;
-    case KW_DIGITMAP:
+    case KW_DIGITMAP: {
+        const char *at = t->at;
         ev->dm = NEW(p, h248_digitmap_t);
-        if (!digitmap(p, ev->dm, t)) h248_fail(p, 422, t->at, "DigitMap needs a name or a body");
+        if (!digitmap(p, ev->dm, t)) h248_fail(p, 422, at, "DigitMap needs a name or a body");
         return;
+    }
     case KW_NOTIFYIMMEDIATE: need_version(p, 3, 446, t); ev->nb = H248_NB_IMMEDIATE; return;
     case KW_NEVERNOTIFY: need_version(p, 3, 446, t); ev->nb = H248_NB_NEVER; return;
     case KW_NOTIFYREGULATED:
