@@ -221,7 +221,7 @@ static int term_media(mg_exec_t *x, const mg_term_t *t, const h248_desc_t *item,
         h248_stream_t *st = h248_stream_get(x->a, &d->u.media, s->id, true);
         h248_local_control_t *lc = st ? h248_lc_get(x->a, st) : NULL;
         if (!lc) return mg_fail(x, MG_ERR_INTERNAL, "out of memory");
-        if (!lc_req) lc->mode = mg_mode_h248(s->p.mode_set ? s->p.mode : DP_MODE_SENDRECV);
+        if (!lc_req) lc->mode = mg_mode_h248(s->p.mode_set ? s->p.mode : MG_DEFAULT_MODE);
         stream_props(x, s, lc_req, lc);
         if (!lc_req && s->local_sdp) st->local = sdp_block(x->a, s->local_sdp);
         if (!lc_req && s->remote_sdp) st->remote = sdp_block(x->a, s->remote_sdp);

@@ -3,8 +3,9 @@
  * (dp_gate_open/modify/close) and builds the reply tree.
  *
  * Each command runs in three steps: parse and check every descriptor into a change set
- * (nothing touched yet), take resources (ports, gates, contexts) undoing them all when one
- * fails, then commit. So a command that fails leaves nothing behind.
+ * (engine_parse.c; nothing touched yet), take resources (ports, gates, contexts: see
+ * engine_gate.c) undoing them all when one fails, then commit. So a command that fails
+ * leaves nothing behind. Audit replies and statistics: audit.c.
  *
  * Control-plane thread only. Owns the store, the realm pools and the gates it opened.
  * Interception values (LICn, correlation numbers, target ids) go only to li_ctl_* and into
@@ -20,9 +21,6 @@
 #include "common/log.h"
 #include "h248/sdp.h"
 
-#define PORT_TRIES 8
-#define DEFAULT_MODE DP_MODE_SENDRECV /* documented in docs/packages.md */
-
 /* ---- small helpers ---------------------------------------------------------------------- */
 
 int mg_fail(mg_exec_t *x, int code, const char *text)
@@ -34,555 +32,16 @@ int mg_fail(mg_exec_t *x, int code, const char *text)
 
 h248_str_t mg_dup(arena_t *a, const char *s) { return h248_str_dup(a, s, strlen(s)); }
 
-static bool str_eq(h248_str_t s, const char *lit) { return h248_str_ieq(s, lit); }
-
-static uint64_t now_ms(void)
+uint64_t mg_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static uint32_t gate_id_of(const mg_term_t *t, unsigned i)
+uint32_t mg_gate_id_of(const mg_term_t *t, unsigned i)
 {
     return t->slot * MG_MAX_STREAMS + i + 1;
-}
-
-/* ---- change sets: what a command asks for, checked before anything changes --------------- */
-
-typedef struct mg_schg {
-    uint16_t id;
-    bool explicit_id;
-    mg_sprops_t p;              /* given properties (pset: which) */
-    struct h248_sdp *local;     /* parsed Local, NULL when absent or empty */
-    bool has_local;
-    bool has_remote;
-    bool remote_known;
-    netaddr_t remote;
-    int local_af, remote_af;    /* 0 = not said */
-    const char *remote_text;    /* NUL-terminated copy in the arena */
-    int remote_fmt_pt;          /* first payload type of Remote, -1 none */
-} mg_schg_t;
-
-typedef struct mg_chg {
-    mg_schg_t s[MG_MAX_STREAMS];
-    unsigned ns;
-    int realm;                  /* -1 absent */
-    bool timerx_set;
-    uint32_t timerx;
-    h248_svc_state_t svc;       /* NONE = absent */
-    bool events_set;
-    uint32_t rid;
-    bool thb, ito;
-    uint32_t mit;
-    uint32_t rootset;           /* ROOT TS: bit i = root property i */
-    uint32_t rootv[8];
-    bool licn_set;
-    const char *licn;
-    size_t licn_len;
-    bool tids_set;
-    uint32_t tids[LI_MAX_TARGETS];
-    unsigned ntids;
-    const h248_desc_t *audit;
-} mg_chg_t;
-
-static const struct {
-    const char *pkg, *prop;
-    int idx;
-} SMAP[] = {
-    {"ds", "dscp", MG_P_DSCP},   {"gm", "saf", MG_P_SAF},     {"gm", "sam", MG_P_SAM},
-    {"gm", "spf", MG_P_SPF},     {"gm", "spr", MG_P_SPR},     {"gm", "esas", MG_P_ESAS},
-    {"gm", "lsa", MG_P_LSA},     {"gm", "esps", MG_P_ESPS},   {"gm", "lsp", MG_P_LSP},
-    {"gm", "rsb", MG_P_RSB},     {"ipnat", "latch", MG_P_LATCH}, {"tman", "pol", MG_P_POL},
-    {"tman", "sdr", MG_P_SDR},   {"tman", "mbs", MG_P_MBS},   {"tman", "pdr", MG_P_PDR},
-    {"tman", "dvt", MG_P_DVT},
-};
-
-static int sprop_index(const mg_pkg_def_t *pkg, const mg_prop_def_t *prop)
-{
-    for (unsigned i = 0; i < sizeof(SMAP) / sizeof(SMAP[0]); i++)
-        if (!strcmp(SMAP[i].pkg, pkg->name) && !strcmp(SMAP[i].prop, prop->name))
-            return SMAP[i].idx;
-    return -1;
-}
-
-/* Check a property's value(s) against its definition. */
-static int prop_value(mg_exec_t *x, const h248_prop_t *p, const mg_prop_def_t *def,
-                      mg_pval_t *v)
-{
-    memset(v, 0, sizeof(*v));
-    const h248_value_t *val = p->values;
-    if (!val || p->rel != H248_REL_EQ) return mg_fail(x, MG_ERR_BAD_VALUE, "value required");
-    if (def->type == MG_PT_HEXLIST) {
-        if (p->kind != H248_VAL_SINGLE && p->kind != H248_VAL_LIST)
-            return mg_fail(x, MG_ERR_BAD_VALUE, "list of target ids expected");
-        for (; val; val = val->next)
-            if (mg_pkg_check(def, val->s.p, val->s.len, v))
-                return mg_fail(x, MG_ERR_BAD_VALUE, "bad or too many target ids");
-        return 0;
-    }
-    if (def->type == MG_PT_PORTRANGE && p->kind == H248_VAL_RANGE && p->nvalues == 2) {
-        char buf[32];
-        int n = snprintf(buf, sizeof(buf), "%.*s-%.*s", (int)val->s.len, val->s.p,
-                         (int)val->next->s.len, val->next->s.p);
-        if (n <= 0 || n >= (int)sizeof(buf) || mg_pkg_check(def, buf, (size_t)n, v))
-            return mg_fail(x, MG_ERR_BAD_VALUE, "bad port range");
-        return 0;
-    }
-    if (p->kind != H248_VAL_SINGLE) return mg_fail(x, MG_ERR_BAD_VALUE, "single value expected");
-    if (mg_pkg_check(def, val->s.p, val->s.len, v))
-        return mg_fail(x, MG_ERR_BAD_VALUE, "value out of range");
-    return 0;
-}
-
-static mg_schg_t *chg_stream(mg_exec_t *x, mg_chg_t *c, uint16_t id, bool explicit_id)
-{
-    if (id == 0) id = 1;
-    for (unsigned i = 0; i < c->ns; i++)
-        if (c->s[i].id == id) return &c->s[i];
-    if (c->ns >= MG_MAX_STREAMS) {
-        mg_fail(x, MG_ERR_RESOURCES, "too many streams");
-        return NULL;
-    }
-    mg_schg_t *s = &c->s[c->ns++];
-    memset(s, 0, sizeof(*s));
-    s->id = id;
-    s->explicit_id = explicit_id;
-    s->remote_fmt_pt = -1;
-    return s;
-}
-
-static int parse_addr_str(h248_sdp_str_t s, netaddr_t *out)
-{
-    char buf[NETADDR_STRLEN];
-    size_t n = s.n;
-    const char *slash = memchr(s.p, '/', n); /* drop /ttl */
-    if (slash) n = (size_t)(slash - s.p);
-    if (n == 0 || n >= sizeof(buf)) return -1;
-    memcpy(buf, s.p, n);
-    buf[n] = 0;
-    return netaddr_parse_ip(out, buf, 0);
-}
-
-static int af_of(h248_sdp_af_t af)
-{
-    return af == H248_SDP_AF_IP4 ? AF_INET : af == H248_SDP_AF_IP6 ? AF_INET6 : 0;
-}
-
-/* Local / Remote SDP of one stream. */
-static int parse_sdp(mg_exec_t *x, const h248_sdp_block_t *b, bool remote, mg_schg_t *s)
-{
-    struct h248_sdp *sdp = NULL;
-    h248_sdp_error_t err;
-    if (h248_sdp_parse(b->text.p, b->text.len, x->a, &sdp, &err) < 0)
-        return mg_fail(x, MG_ERR_BAD_VALUE, remote ? "bad SDP in Remote" : "bad SDP in Local");
-    if (sdp->ngroups == 0) {
-        if (remote) s->has_remote = true;
-        return 0;
-    }
-    h248_sdp_endpoint_t ep;
-    bool have_ep = h248_sdp_get_endpoint(sdp, &ep) == 0;
-    if (!remote) {
-        s->has_local = true;
-        s->local = sdp;
-        s->local_af = have_ep ? af_of(ep.af) : 0;
-        return 0;
-    }
-    s->has_remote = true;
-    s->remote_text = arena_strndup(x->a, b->text.p, b->text.len);
-    if (!have_ep) return 0;
-    s->remote_af = af_of(ep.af);
-    s->remote_fmt_pt = ep.pt;
-    if (ep.addr_kind == H248_SDP_VALUE && s->remote_af) {
-        if (parse_addr_str(ep.addr, &s->remote) < 0 ||
-            netaddr_family(&s->remote) != s->remote_af)
-            return mg_fail(x, MG_ERR_BAD_VALUE, "bad address in Remote");
-        if (ep.port_kind == H248_SDP_VALUE && ep.port != 0) {
-            netaddr_set_port(&s->remote, ep.port);
-            s->remote_known = true;
-        }
-    }
-    return 0;
-}
-
-/* li/LICn and li/LITID (confidential: checked for form only, never echoed). */
-static int parse_li(mg_exec_t *x, const h248_prop_t *p, const mg_prop_def_t *def, mg_chg_t *c)
-{
-    mg_pval_t v;
-    int rc = prop_value(x, p, def, &v);
-    if (rc) return rc;
-    if (def->type == MG_PT_HEXLIST) {
-        if (c->tids_set) return mg_fail(x, MG_ERR_PROP_TWICE, "li/LITID twice");
-        c->tids_set = true;
-        c->ntids = v.nlist;
-        memcpy(c->tids, v.list, v.nlist * sizeof(uint32_t));
-    } else {
-        if (c->licn_set) return mg_fail(x, MG_ERR_PROP_TWICE, "li/LICn twice");
-        c->licn_set = true;
-        c->licn = v.s;
-        c->licn_len = v.n;
-    }
-    return 0;
-}
-
-static int parse_lc(mg_exec_t *x, const h248_local_control_t *lc, mg_schg_t *s, mg_chg_t *c)
-{
-    switch (lc->mode) {
-    case H248_MODE_NONE: break;
-    case H248_MODE_SENDONLY: s->p.mode = DP_MODE_SENDONLY; s->p.mode_set = true; break;
-    case H248_MODE_RECVONLY: s->p.mode = DP_MODE_RECVONLY; s->p.mode_set = true; break;
-    case H248_MODE_SENDRECV: s->p.mode = DP_MODE_SENDRECV; s->p.mode_set = true; break;
-    case H248_MODE_INACTIVE: s->p.mode = DP_MODE_INACTIVE; s->p.mode_set = true; break;
-    case H248_MODE_LOOPBACK: return mg_fail(x, MG_ERR_BAD_VALUE, "Loopback not supported");
-    }
-    for (const h248_prop_t *p = lc->props; p; p = p->next) {
-        const mg_pkg_def_t *pkg;
-        const mg_prop_def_t *def;
-        int rc = mg_pkg_prop(p->name.p, p->name.len, MG_IN_LC, &pkg, &def);
-        if (rc) return mg_fail(x, rc, "property not supported in LocalControl");
-        if (pkg->confidential) {
-            if ((rc = parse_li(x, p, def, c))) return rc;
-            continue;
-        }
-        mg_pval_t v;
-        if ((rc = prop_value(x, p, def, &v))) return rc;
-        int idx = sprop_index(pkg, def);
-        if (idx < 0) {
-            /* term-level properties also allowed in LocalControl (ipdc/realm, timerx) */
-            if (!strcmp(pkg->name, "ipdc")) {
-                int r = mg_realms_find(x->e->realms, v.s, v.n);
-                if (r < 0) return mg_fail(x, MG_ERR_BAD_VALUE, "unknown realm");
-                c->realm = r;
-            } else {
-                c->timerx_set = true;
-                c->timerx = v.u;
-            }
-            continue;
-        }
-        if (s->p.pset & (1u << idx)) return mg_fail(x, MG_ERR_PROP_TWICE, "property twice");
-        s->p.pset |= 1u << idx;
-        s->p.pv[idx] = v.u;
-        s->p.pv2[idx] = v.u2;
-        if (idx == MG_P_SAM || idx == MG_P_LSA) {
-            netaddr_t a;
-            h248_sdp_str_t str = {v.s, v.n};
-            if (parse_addr_str(str, &a) < 0) return mg_fail(x, MG_ERR_BAD_VALUE, "bad address");
-            if (idx == MG_P_SAM) s->p.sam = a;
-            else s->p.lsa = a;
-        }
-    }
-    return 0;
-}
-
-static int parse_ts(mg_exec_t *x, const h248_term_state_t *ts, bool root, mg_chg_t *c)
-{
-    if (ts->service_state != H248_SVC_NONE) {
-        if (ts->service_state == H248_SVC_TEST)
-            return mg_fail(x, MG_ERR_BAD_VALUE, "Test state not supported");
-        c->svc = ts->service_state;
-    }
-    uint32_t seen = 0;
-    for (const h248_prop_t *p = ts->props; p; p = p->next) {
-        const mg_pkg_def_t *pkg;
-        const mg_prop_def_t *def;
-        int rc = mg_pkg_prop(p->name.p, p->name.len, root ? MG_IN_ROOT : MG_IN_TS, &pkg, &def);
-        if (rc) return mg_fail(x, rc, "property not supported in TerminationState");
-        if (def->read_only) return mg_fail(x, MG_ERR_PROP_ILLEGAL, "read-only property");
-        unsigned bit = (unsigned)(def - pkg->props);
-        if (seen & (1u << bit)) return mg_fail(x, MG_ERR_PROP_TWICE, "property twice");
-        seen |= 1u << bit;
-        mg_pval_t v;
-        if ((rc = prop_value(x, p, def, &v))) return rc;
-        if (root) {
-            c->rootset |= 1u << bit;
-            c->rootv[bit] = v.u;
-        } else if (!strcmp(pkg->name, "ipdc")) {
-            int r = mg_realms_find(x->e->realms, v.s, v.n);
-            if (r < 0) return mg_fail(x, MG_ERR_BAD_VALUE, "unknown realm");
-            c->realm = r;
-        } else {
-            c->timerx_set = true;
-            c->timerx = v.u;
-        }
-    }
-    return 0;
-}
-
-static int parse_events(mg_exec_t *x, const h248_events_t *ev, bool root, mg_chg_t *c)
-{
-    c->events_set = true;
-    c->rid = ev->request_id;
-    for (const h248_event_t *e = ev->list; e; e = e->next) {
-        const mg_pkg_def_t *pkg;
-        const mg_event_def_t *def;
-        int rc = mg_pkg_event(e->name.p, e->name.len, root, &pkg, &def);
-        if (rc) return mg_fail(x, rc, "event not supported here");
-        if (!strcmp(def->name, "ito")) {
-            c->ito = true;
-            c->mit = 12000; /* 120 s when mit is absent */
-        } else {
-            c->thb = true;
-        }
-        for (const h248_prop_t *p = e->params; p; p = p->next) {
-            const mg_prop_def_t *pd = NULL;
-            for (unsigned i = 0; i < def->nparams; i++)
-                if (str_eq(p->name, def->params[i].name)) pd = &def->params[i];
-            if (!pd) return mg_fail(x, MG_ERR_UNKNOWN_PARAM, "unknown event parameter");
-            mg_pval_t v;
-            if ((rc = prop_value(x, p, pd, &v))) return rc;
-            c->mit = v.u;
-        }
-    }
-    return 0;
-}
-
-static int parse_media(mg_exec_t *x, const h248_media_t *m, bool root, mg_chg_t *c)
-{
-    int rc;
-    if (m->ts && (rc = parse_ts(x, m->ts, root, c))) return rc;
-    for (const h248_stream_t *st = m->streams; st; st = st->next) {
-        if (root) return mg_fail(x, MG_ERR_UNKNOWN_DESC, "ROOT has no streams");
-        mg_schg_t *s = chg_stream(x, c, st->id, st->explicit_id);
-        if (!s) return x->fail.code;
-        if (st->lc && (rc = parse_lc(x, st->lc, s, c))) return rc;
-        if (st->local && (rc = parse_sdp(x, st->local, false, s))) return rc;
-        if (st->remote && (rc = parse_sdp(x, st->remote, true, s))) return rc;
-    }
-    return 0;
-}
-
-/* Every descriptor of an Add/Modify/Move into c. */
-static int parse_change(mg_exec_t *x, const h248_cmd_t *cmd, bool root, mg_chg_t *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->realm = -1;
-    int rc;
-    unsigned seen = 0;
-    for (const h248_desc_t *d = cmd->descs; d; d = d->next) {
-        if (d->kind < 32 && (seen & (1u << d->kind)))
-            return mg_fail(x, MG_ERR_DESC_TWICE, "descriptor twice");
-        seen |= 1u << (d->kind & 31);
-        switch (d->kind) {
-        case H248_D_MEDIA:
-            if ((rc = parse_media(x, &d->u.media, root, c))) return rc;
-            break;
-        case H248_D_EVENTS:
-            if ((rc = parse_events(x, &d->u.events, root, c))) return rc;
-            break;
-        case H248_D_SIGNALS:
-            if (d->u.signals) return mg_fail(x, MG_ERR_NO_SUCH_SIGNAL, "no signals supported");
-            break;
-        case H248_D_AUDIT:
-            c->audit = d;
-            break;
-        case H248_D_EVENT_BUFFER:
-        case H248_D_DIGITMAP:
-        case H248_D_MUX:
-        case H248_D_MODEM:
-        default:
-            return mg_fail(x, MG_ERR_UNKNOWN_DESC, "descriptor not supported");
-        }
-    }
-    if (root && c->ns) return mg_fail(x, MG_ERR_UNKNOWN_DESC, "ROOT has no streams");
-    return 0;
-}
-
-/* ---- gates -------------------------------------------------------------------------------- */
-
-static void build_req(const mg_engine_t *e, const mg_term_t *t, const mg_stream_t *s,
-                      uint32_t ctx_id, dp_gate_req_t *r)
-{
-    const mg_sprops_t *p = &s->p;
-    memset(r, 0, sizeof(*r));
-    r->gate_id = s->gate_id;
-    r->ctx_id = ctx_id;
-    r->stream_id = s->id;
-    r->local = s->local;
-    r->remote_rtp = s->remote;
-    r->mode = p->mode_set ? p->mode : DEFAULT_MODE;
-    if (t->svc == H248_SVC_OUT_OF_SERVICE) r->mode = DP_MODE_INACTIVE;
-#define ISSET(i) (p->pset & (1u << (i)))
-    r->dscp = ISSET(MG_P_DSCP) ? (uint8_t)p->pv[MG_P_DSCP] : e->cfg.default_dscp;
-    r->latch = ISSET(MG_P_LATCH) ? p->pv[MG_P_LATCH] != 0 : e->cfg.default_latch;
-    r->filter.addr_on = ISSET(MG_P_SAF) && p->pv[MG_P_SAF];
-    if (ISSET(MG_P_SAM)) r->filter.mask = p->sam;
-    r->filter.port_on = ISSET(MG_P_SPF) && p->pv[MG_P_SPF];
-    if (ISSET(MG_P_SPR)) {
-        r->filter.port_lo = (uint16_t)p->pv[MG_P_SPR];
-        r->filter.port_hi = (uint16_t)p->pv2[MG_P_SPR];
-    }
-    r->policer.on = ISSET(MG_P_POL) && p->pv[MG_P_POL];
-    r->policer.sdr = ISSET(MG_P_SDR) ? p->pv[MG_P_SDR] : 0;
-    r->policer.mbs = ISSET(MG_P_MBS) ? p->pv[MG_P_MBS] : 0;
-    r->policer.pdr = ISSET(MG_P_PDR) ? p->pv[MG_P_PDR] : 0;
-    r->policer.dvt = ISSET(MG_P_DVT) ? p->pv[MG_P_DVT] : 0;
-#undef ISSET
-    r->hang_timer_s = t->timerx_set ? t->timerx : e->cfg.default_hang_timer_s;
-    if (s->tapped) r->tap = t->tap;
-}
-
-static unsigned req_diff(const dp_gate_req_t *a, const dp_gate_req_t *b)
-{
-    unsigned w = 0;
-    if (!netaddr_equal(&a->remote_rtp, &b->remote_rtp) ||
-        netaddr_is_set(&a->remote_rtp) != netaddr_is_set(&b->remote_rtp))
-        w |= DP_MOD_REMOTE;
-    if (a->mode != b->mode) w |= DP_MOD_MODE;
-    if (a->dscp != b->dscp) w |= DP_MOD_DSCP;
-    if (a->latch != b->latch) w |= DP_MOD_LATCH;
-    if (memcmp(&a->filter, &b->filter, sizeof(a->filter))) w |= DP_MOD_FILTER;
-    if (memcmp(&a->policer, &b->policer, sizeof(a->policer))) w |= DP_MOD_POLICER;
-    if (a->hang_timer_s != b->hang_timer_s) w |= DP_MOD_HANG;
-    if (memcmp(&a->tap, &b->tap, sizeof(a->tap))) w |= DP_MOD_TAP;
-    return w;
-}
-
-/* Take a port pair and open the stream's gate (retrying busy ports). 0 or H.248 code. */
-static int open_stream(mg_exec_t *x, mg_term_t *t, unsigned i, uint32_t ctx_id)
-{
-    mg_engine_t *e = x->e;
-    mg_stream_t *s = &t->streams[i];
-    s->gate_id = gate_id_of(t, i);
-    for (int tries = 0; tries < PORT_TRIES; tries++) {
-        int rc = mg_realm_alloc(e->realms, t->realm, t->family, &s->local, NULL);
-        if (rc == -ENOSPC) return mg_fail(x, MG_ERR_RESOURCES, "no port left in realm");
-        if (rc < 0) return mg_fail(x, MG_ERR_BAD_VALUE, "address family not in realm");
-        dp_gate_req_t req;
-        build_req(e, t, s, ctx_id, &req);
-        rc = dp_gate_open(e->dp, &req);
-        if (rc == 0) return 0;
-        mg_realm_release(e->realms, t->realm, &s->local); /* to the back of the ring */
-        memset(&s->local, 0, sizeof(s->local));
-        if (rc == -EADDRINUSE) continue;
-        if (rc == -ENOSPC) return mg_fail(x, MG_ERR_RESOURCES, "gate capacity reached");
-        return mg_fail(x, MG_ERR_INTERNAL, "data plane refused the gate");
-    }
-    return mg_fail(x, MG_ERR_RESOURCES, "no free port");
-}
-
-static void close_stream(mg_engine_t *e, mg_term_t *t, unsigned i, dp_gate_stats_t *final)
-{
-    mg_stream_t *s = &t->streams[i];
-    if (!s->id) return;
-    if (s->gate_id) {
-        dp_gate_stats_t st;
-        memset(&st, 0, sizeof(st));
-        dp_gate_close(e->dp, s->gate_id, &st);
-        if (final) {
-            final->pkts_in += st.pkts_in;
-            final->octets_in += st.octets_in;
-            final->pkts_out += st.pkts_out;
-            final->octets_out += st.octets_out;
-            final->rtp_lost += st.rtp_lost;
-            if (st.jitter_us > final->jitter_us) final->jitter_us = st.jitter_us;
-        }
-        if (s->tapped) li_ctl_release(e->li, s->gate_id);
-        s->tapped = false;
-        mg_realm_release(e->realms, t->realm, &s->local);
-        s->gate_id = 0;
-    }
-    free(s->local_sdp);
-    free(s->remote_sdp);
-    memset(s, 0, sizeof(*s));
-}
-
-/* ---- interception ------------------------------------------------------------------------- */
-
-/* The tap the termination should have after this request. */
-static void li_decide(mg_engine_t *e, const mg_term_t *t, const mg_chg_t *c, li_tap_conf_t *out)
-{
-    *out = t->tap;
-    if (c->tids_set) {
-        out->ntargets = (uint8_t)c->ntids;
-        memset(out->targets, 0, sizeof(out->targets));
-        memcpy(out->targets, c->tids, c->ntids * sizeof(uint32_t));
-    }
-    if (c->licn_set) {
-        uint64_t cid = 0;
-        bool valid = e->li && li_licn_decrypt(li_ctl_keys(e->li), c->licn, c->licn_len, &cid) == 1;
-        out->cid = valid ? cid : 0;
-    }
-    out->active = out->cid != 0 && out->ntargets >= 1;
-}
-
-/* Admit or release each gate of t for the tap conf (already stored in t->tap). */
-static void li_apply(mg_engine_t *e, mg_term_t *t, bool asked)
-{
-    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) {
-        mg_stream_t *s = &t->streams[i];
-        if (!s->id || !s->gate_id || !e->li) continue;
-        if (t->tap.active || (asked && s->tapped)) {
-            s->tapped = li_ctl_admit(e->li, s->gate_id, &t->tap);
-        } else if (asked) {
-            li_ctl_admit(e->li, s->gate_id, &t->tap); /* logs the refusal in the LI log */
-            s->tapped = false;
-        }
-    }
-}
-
-/* ---- Local SDP of our side ------------------------------------------------------------------ */
-
-static const char *local_text(mg_exec_t *x, const mg_term_t *t, const mg_stream_t *s,
-                              const mg_schg_t *sc)
-{
-    char ip[NETADDR_STRLEN];
-    netaddr_format_ip(&s->local, ip, sizeof(ip));
-    uint16_t port = netaddr_port(&s->local);
-    h248_sdp_af_t af = t->family == AF_INET6 ? H248_SDP_AF_IP6 : H248_SDP_AF_IP4;
-    struct h248_sdp *sdp = sc ? sc->local : NULL;
-    if (sdp && sdp->ngroups > 0) {
-        h248_sdp_select_group(sdp, 0);
-        h248_sdp_fill_choose(sdp, 0, x->a, af, ip, port);
-        h248_sdp_group_t *g = sdp->groups;
-        if (g->conn) h248_sdp_set_conn(g->conn, x->a, af, ip);
-        h248_sdp_media_t *m = h248_sdp_first_audio(sdp, 0);
-        if (m) {
-            h248_sdp_set_port(m->m, x->a, port);
-            if (m->conn) h248_sdp_set_conn(m->conn, x->a, af, ip);
-        }
-        size_t n = h248_sdp_write(sdp, H248_SDP_W_ASIS, NULL, 0);
-        char *buf = arena_alloc(x->a, n + 1);
-        if (buf) {
-            h248_sdp_write(sdp, H248_SDP_W_ASIS, buf, n + 1);
-            buf[n] = 0;
-            return buf;
-        }
-    }
-    int pt = sc && sc->remote_fmt_pt >= 0 ? sc->remote_fmt_pt : 0;
-    return arena_printf(x->a, "v=0\nc=IN %s %s\nm=audio %u RTP/AVP %d\n",
-                        t->family == AF_INET6 ? "IP6" : "IP4", ip, port, pt);
-}
-
-static char *xstrdup(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s);
-    char *d = malloc(n + 1);
-    if (d) memcpy(d, s, n + 1);
-    return d;
-}
-
-/* Append Media{Stream=id{Local{text}}} for the streams in list (all when sc is NULL). */
-static void reply_local(mg_exec_t *x, h248_cmd_t *r, const mg_term_t *t, const mg_chg_t *c,
-                        bool only_with_local)
-{
-    h248_desc_t *d = NULL;
-    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) {
-        const mg_stream_t *s = &t->streams[i];
-        if (!s->id || !s->local_sdp) continue;
-        bool explicit_id = true, asked = !only_with_local;
-        for (unsigned k = 0; c && k < c->ns; k++)
-            if (c->s[k].id == s->id) {
-                explicit_id = c->s[k].explicit_id;
-                if (c->s[k].has_local) asked = true;
-            }
-        if (!asked) continue;
-        if (!d && !(d = h248_desc_add(x->a, r, H248_D_MEDIA))) return;
-        h248_stream_t *st = h248_stream_get(x->a, &d->u.media, s->id, explicit_id || t->streams[1].id);
-        if (!st) return;
-        st->local = arena_alloc(x->a, sizeof(*st->local));
-        if (st->local) st->local->text = mg_dup(x->a, s->local_sdp);
-    }
 }
 
 /* ---- reply plumbing ------------------------------------------------------------------------- */
@@ -709,7 +168,7 @@ static void stream_merge(mg_engine_t *e, mg_stream_t *s, const mg_schg_t *sc)
         if (sc->remote_known) s->remote = sc->remote;
         else memset(&s->remote, 0, sizeof(s->remote));
         free(s->remote_sdp);
-        s->remote_sdp = xstrdup(sc->remote_text);
+        s->remote_sdp = mg_xstrdup(sc->remote_text);
     }
     (void)e;
 }
@@ -772,11 +231,11 @@ static int cmd_add(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_
         return mg_fail(x, MG_ERR_MAX_TERMS, "context full");
     mg_chg_t *c = arena_alloc(x->a, sizeof(*c));
     if (!c) return mg_fail(x, MG_ERR_INTERNAL, "out of memory");
-    int rc = parse_change(x, cmd, false, c);
+    int rc = mg_parse_change(x, cmd, false, c);
     if (rc) return rc;
     int realm, family;
     if ((rc = add_target(x, tid, c, &realm, &family))) return rc;
-    if (c->ns == 0 && !chg_stream(x, c, 1, false)) return x->fail.code;
+    if (c->ns == 0 && !mg_chg_stream(x, c, 1, false)) return x->fail.code;
 
     bool made_ctx = false;
     if (!sel->ctx && sel->kind == SEL_NUM) return mg_fail(x, MG_ERR_UNKNOWN_CTX, "context ended");
@@ -790,34 +249,34 @@ static int cmd_add(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_
         goto undo_ctx;
     }
     t->realm = (uint16_t)realm;
-    t->created_ms = now_ms();
+    t->created_ms = mg_now_ms();
     term_commit_props(t, c);
-    if (e->li && (c->licn_set || c->tids_set)) li_decide(e, t, c, &t->tap);
+    if (e->li && (c->licn_set || c->tids_set)) mg_li_decide(e, t, c, &t->tap);
     for (unsigned i = 0; i < c->ns; i++) {
         mg_stream_t *s = &t->streams[i];
         s->id = c->s[i].id;
         stream_merge(e, s, &c->s[i]);
-        if ((rc = open_stream(x, t, i, sel->ctx->id))) goto undo_term;
+        if ((rc = mg_open_stream(x, t, i, sel->ctx->id))) goto undo_term;
     }
     if (e->li && (c->licn_set || c->tids_set)) {
-        li_apply(e, t, true);
+        mg_li_apply(e, t, true);
         for (unsigned i = 0; i < c->ns; i++)
             if (t->streams[i].tapped) {
                 dp_gate_req_t req;
-                build_req(e, t, &t->streams[i], sel->ctx->id, &req);
+                mg_build_req(e, t, &t->streams[i], sel->ctx->id, &req);
                 dp_gate_modify(e->dp, &req, DP_MOD_TAP);
             }
     }
     for (unsigned i = 0; i < c->ns; i++)
-        t->streams[i].local_sdp = xstrdup(local_text(x, t, &t->streams[i], &c->s[i]));
+        t->streams[i].local_sdp = mg_xstrdup(mg_local_text(x, t, &t->streams[i], &c->s[i]));
     mg_ctx_attach(sel->ctx, t);
     h248_cmd_t *r = cmd_reply(x, H248_CMD_ADD, t->id, t->idlen);
-    if (r) reply_local(x, r, t, c, false);
+    if (r) mg_reply_local(x, r, t, c, false);
     *out = r;
     return 0;
 
 undo_term:
-    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) close_stream(e, t, i, NULL);
+    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) mg_close_stream(e, t, i, NULL);
     mg_term_del(e->store, t);
 undo_ctx:
     if (made_ctx) {
@@ -852,37 +311,37 @@ static int term_apply(mg_exec_t *x, mg_term_t *t, const mg_chg_t *c, uint32_t ct
             t->streams[i].id = c->s[k].id;
             stream_merge(e, &t->streams[i], &c->s[k]);
             fresh[i] = true;
-            rc = open_stream(x, t, i, ctx_id);
+            rc = mg_open_stream(x, t, i, ctx_id);
         }
         if (rc) {
             for (unsigned j = 0; j < MG_MAX_STREAMS; j++)
-                if (fresh[j]) close_stream(e, t, j, NULL);
+                if (fresh[j]) mg_close_stream(e, t, j, NULL);
             return rc;
         }
     }
     dp_gate_req_t before[MG_MAX_STREAMS];
     for (unsigned i = 0; i < MG_MAX_STREAMS; i++)
-        if (t->streams[i].id && !fresh[i]) build_req(e, t, &t->streams[i], ctx_id, &before[i]);
+        if (t->streams[i].id && !fresh[i]) mg_build_req(e, t, &t->streams[i], ctx_id, &before[i]);
     term_commit_props(t, c);
     for (unsigned k = 0; k < c->ns; k++)
         for (unsigned i = 0; i < MG_MAX_STREAMS; i++)
             if (t->streams[i].id == c->s[k].id && !fresh[i]) stream_merge(e, &t->streams[i], &c->s[k]);
     bool li_asked = e->li && (c->licn_set || c->tids_set);
-    if (li_asked) li_decide(e, t, c, &t->tap);
-    if (li_asked || t->tap.active) li_apply(e, t, li_asked);
+    if (li_asked) mg_li_decide(e, t, c, &t->tap);
+    if (li_asked || t->tap.active) mg_li_apply(e, t, li_asked);
     for (unsigned i = 0; i < MG_MAX_STREAMS; i++) {
         mg_stream_t *s = &t->streams[i];
         if (!s->id) continue;
         dp_gate_req_t now;
-        build_req(e, t, s, ctx_id, &now);
-        unsigned what = fresh[i] ? (s->tapped ? DP_MOD_TAP : 0) : req_diff(&before[i], &now);
+        mg_build_req(e, t, s, ctx_id, &now);
+        unsigned what = fresh[i] ? (s->tapped ? DP_MOD_TAP : 0) : mg_req_diff(&before[i], &now);
         if (what) dp_gate_modify(e->dp, &now, what);
         const mg_schg_t *sc = NULL;
         for (unsigned k = 0; k < c->ns; k++)
             if (c->s[k].id == s->id) sc = &c->s[k];
         if (fresh[i] || (sc && sc->has_local)) {
             free(s->local_sdp);
-            s->local_sdp = xstrdup(local_text(x, t, s, sc));
+            s->local_sdp = mg_xstrdup(mg_local_text(x, t, s, sc));
         }
     }
     return 0;
@@ -911,7 +370,7 @@ static int cmd_modify(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_c
     if (!c) return mg_fail(x, MG_ERR_INTERNAL, "out of memory");
     if (tid->flags & H248_TID_ROOT) {
         if (sel->kind != SEL_NULL) return mg_fail(x, MG_ERR_BAD_ID, "ROOT is in the null context");
-        int rc = parse_change(x, cmd, true, c);
+        int rc = mg_parse_change(x, cmd, true, c);
         if (rc) return rc;
         root_apply(e, c);
         *out = cmd_reply(x, H248_CMD_MODIFY, "ROOT", 4);
@@ -922,13 +381,13 @@ static int cmd_modify(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_c
     unsigned n;
     int rc = match_terms(x, sel, tid, ts, &n);
     if (rc) return rc;
-    if ((rc = parse_change(x, cmd, false, c))) return rc;
+    if ((rc = mg_parse_change(x, cmd, false, c))) return rc;
     for (unsigned i = 0; i < n; i++) {
         if ((rc = term_apply(x, ts[i], c, ts[i]->ctx->id))) return rc;
         if (cmd->wildcard_reply) continue;
         h248_cmd_t *r = cmd_reply(x, H248_CMD_MODIFY, ts[i]->id, ts[i]->idlen);
         if (!r) return mg_fail(x, MG_ERR_INTERNAL, "out of memory");
-        reply_local(x, r, ts[i], c, true);
+        mg_reply_local(x, r, ts[i], c, true);
         if (c->audit) mg_audit_term(x, ts[i], c->audit, r);
         push_reply(x, out, r, ts[i]->ctx->id);
     }
@@ -942,7 +401,7 @@ static int cmd_modify(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_c
 /* Close every stream of t, release it from its context and the pools. */
 static void term_release(mg_engine_t *e, mg_term_t *t, dp_gate_stats_t *final)
 {
-    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) close_stream(e, t, i, final);
+    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) mg_close_stream(e, t, i, final);
     mg_ctx_t *c = t->ctx;
     if (c) {
         mg_ctx_detach(c, t);
@@ -1041,7 +500,7 @@ static int cmd_move(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
         return mg_fail(x, MG_ERR_MAX_TERMS, "context full");
     mg_chg_t *c = arena_alloc(x->a, sizeof(*c));
     if (!c) return mg_fail(x, MG_ERR_INTERNAL, "out of memory");
-    int rc = parse_change(x, cmd, false, c);
+    int rc = mg_parse_change(x, cmd, false, c);
     if (rc) return rc;
     bool made = false;
     if (!sel->ctx && sel->kind == SEL_NUM) return mg_fail(x, MG_ERR_UNKNOWN_CTX, "context ended");
@@ -1066,7 +525,7 @@ static int cmd_move(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
         mg_stream_t *s = &t->streams[i];
         if (!s->id || !s->gate_id) continue;
         dp_gate_req_t req;
-        build_req(e, t, s, sel->ctx->id, &req);
+        mg_build_req(e, t, s, sel->ctx->id, &req);
         dp_gate_close(e->dp, s->gate_id, NULL);
         if (dp_gate_open(e->dp, &req) != 0) {
             LOG_WARN("move: gate %u could not be reopened on its port", s->gate_id);
@@ -1075,7 +534,7 @@ static int cmd_move(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
     }
     if (rc) return rc;
     h248_cmd_t *r = cmd_reply(x, H248_CMD_MOVE, t->id, t->idlen);
-    if (r) reply_local(x, r, t, c, true);
+    if (r) mg_reply_local(x, r, t, c, true);
     *out = r;
     return 0;
 }
