@@ -10,14 +10,18 @@
 %%   1. takes bgfd's ServiceChange (ROOT, Restart, 901, with profile and version) and answers;
 %%   2. audits ROOT's Packages;
 %%   3. sets up a call: one transaction, context $, two Adds of ip/... $ terminations with
-%%      Local (c=IN IP4 $, m=audio $) and Remote SDP; checks the chosen context, termination
-%%      ids, address (the realm's) and ports (even, in the realm's range, distinct);
-%%   4. modifies both terminations: a new Remote and a new mode;
-%%   5. releases: Subtract of both with Audit{Statistics}; checks the statistics;
-%%   6. stops bgfd with SIGTERM and takes its ServiceChange Graceful 905.
+%%      Local (c=IN IP4 $, m=audio $) and Remote SDP naming two "phones" (UDP sockets of this
+%%      test); checks the chosen context, termination ids, address (the realm's) and ports
+%%      (even, in the realm's range, distinct);
+%%   4. media: phone A sends RTP to the first termination, phone B gets it from the second;
+%%   5. modifies both terminations: the first gets a new Remote (phone A2) and SendOnly, the
+%%      second ReceiveOnly;
+%%   6. media: phone B sends to the second termination, the new Remote A2 gets it;
+%%   7. releases: Subtract of both with Audit{Statistics}; the statistics count that media;
+%%   8. stops bgfd with SIGTERM and takes its ServiceChange Graceful 905.
 %% Every reply is checked for its kind, ids and the absence of any error descriptor.
 %% Scenario i uses MGC port PORT_BASE+i, bgfd control port PORT_BASE+50+i and a quarter of
-%% the media range. ONLY (udp-pretty, tcp-compact, ...) runs one scenario.
+%% the media range: bgfd's realm gets its lower half, the phones the upper half. ONLY (udp-pretty, tcp-compact, ...) runs one scenario.
 -module(bgf_mgc).
 -behaviour(megaco_user).
 
@@ -31,7 +35,8 @@
          handle_trans_request_abort/5, handle_segment_reply/6]).
 
 -define(SCENARIOS, [{udp, pretty}, {udp, compact}, {tcp, pretty}, {tcp, compact}]).
--define(CHECKS, 6).                         % TAP results per scenario: one per step
+-define(CHECKS, 8).                         % TAP results per scenario: one per step
+-define(PACKETS, 20).                       % RTP packets sent in each media check
 -define(REG_TIMEOUT, 15000).                % bgfd start + first ServiceChange
 -define(GRACEFUL_TIMEOUT, 10000).
 
@@ -68,11 +73,15 @@ scenario(Bgfd, Dir, {Tr, Form} = S, MgcPort, MgPort, MediaMin, MediaMax) ->
     Transport = open_transport(Tr, MgcPort, RH),
     Conf = filename:join(Dir, "bgfd-" ++ L ++ ".conf"),
     Log = filename:join(Dir, "bgfd-" ++ L ++ ".log"),
-    ok = file:write_file(Conf, bgfd_config(Tr, MgcPort, MgPort, MediaMin, MediaMax)),
+    RealmMax = MediaMin + (MediaMax - MediaMin + 1) div 2 - 1,
+    Phones = [{Ph, phone(RealmMax + 1 + 2 * I)} || {I, Ph} <- [{0, a}, {1, b}, {2, a2}]],
+    ok = file:write_file(Conf, bgfd_config(Tr, MgcPort, MgPort, MediaMin, RealmMax)),
     {Port, OsPid} = start_bgfd(Bgfd, Conf, Log),
-    Ctx = #{label => L, tr => Tr, min => MediaMin, max => MediaMax},
+    Ctx = maps:merge(#{label => L, tr => Tr, min => MediaMin, max => RealmMax},
+                     maps:from_list(Phones)),
     Steps = [{"registration", fun registration/1}, {"audit of ROOT", fun audit_packages/1},
-             {"call set-up", fun add_call/1}, {"Modify", fun modify_call/1},
+             {"call set-up", fun add_call/1}, {"media after set-up", fun media_forward/1},
+             {"Modify", fun modify_call/1}, {"media after Modify", fun media_back/1},
              {"Subtract", fun subtract_call/1}],
     Ctx2 = run_steps(Steps, Ctx#{os_pid => OsPid}),
     graceful(Ctx2, OsPid),
@@ -82,6 +91,7 @@ scenario(Bgfd, Dir, {Tr, Form} = S, MgcPort, MgPort, MediaMin, MediaMax) ->
         CH -> catch megaco:disconnect(CH, test_done)
     end,
     close_transport(Transport),
+    [gen_udp:close(Sock) || {_, {Sock, _}} <- Phones],
     catch megaco:stop_user(Mid),
     report_log(Log),
     ok.
@@ -107,10 +117,10 @@ skip_fail(#{label := L}, Name) ->
 registration(#{label := L, tr := Tr} = Ctx) ->
     receive
         {service_change, CH, _PV, Tids, Parm} ->
-            Method = Parm#'ServiceChangeParm'.serviceChangeMethod,
-            Reason = Parm#'ServiceChangeParm'.serviceChangeReason,
-            Prof = Parm#'ServiceChangeParm'.serviceChangeProfile,
-            Ver = Parm#'ServiceChangeParm'.serviceChangeVersion,
+            Method = sc_field(#'ServiceChangeParm'.serviceChangeMethod, Parm),
+            Reason = sc_field(#'ServiceChangeParm'.serviceChangeReason, Parm),
+            Prof = sc_field(#'ServiceChangeParm'.serviceChangeProfile, Parm),
+            Ver = sc_field(#'ServiceChangeParm'.serviceChangeVersion, Parm),
             Ok = Tids == [?megaco_root_termination_id] andalso Method == restart andalso
                      reason_code(Reason) == "901" andalso
                      is_record(Prof, 'ServiceChangeProfile') andalso
@@ -126,6 +136,12 @@ registration(#{label := L, tr := Tr} = Ctx) ->
         tap(false, reg_name(L, Tr)),
         {fail, "no ServiceChange from bgfd within 15 s"}
     end.
+
+%% A registration may come in a MEGACO/1 message (ServiceChangeVersion says what the MG
+%% speaks), and megaco's v1 records are shorter than the v3 ones this module includes: the
+%% fields both share are read by position.
+sc_field(Index, Parm) when is_tuple(Parm), element(1, Parm) == 'ServiceChangeParm' ->
+    element(Index, Parm).
 
 reg_name(L, Tr) ->
     io_lib:format("~s: bgfd registers over ~s: ServiceChange on ROOT, Method=Restart, "
@@ -157,16 +173,16 @@ audit_packages(#{label := L, conn := CH} = Ctx) ->
             {ok, Ctx}
     end.
 
-add_call(#{label := L, conn := CH, min := Min, max := Max} = Ctx) ->
+add_call(#{label := L, conn := CH, min := Min, max := Max, a := {_, PA}, b := {_, PB}} = Ctx) ->
     Add = fun(Realm, RemotePort) ->
                   #'CommandRequest'{command = {addReq, #'AmmRequest'{
                       terminationID = [tid("ip/1/" ++ Realm ++ "/$")],
                       descriptors = [{mediaDescriptor, media(sendRecv,
                           sdp([{"v", "0"}, {"c", "IN IP4 $"}, {"m", "audio $ RTP/AVP 0"}]),
-                          remote_sdp("192.0.2.7", RemotePort))}]}}}
+                          remote_sdp("127.0.0.1", RemotePort))}]}}}
           end,
     Req = #'ActionRequest'{contextId = ?megaco_choose_context_id,
-                           commandRequests = [Add("core", 30000), Add("core", 30002)]},
+                           commandRequests = [Add("core", PA), Add("core", PB)]},
     Name = io_lib:format("~s: a call is set up: two Adds of $ terminations with SDP in "
                          "context $ get a context, termination ids, 127.0.0.1 and even ports "
                          "in ~b-~b", [L, Min, Max]),
@@ -189,7 +205,8 @@ add_call(#{label := L, conn := CH, min := Min, max := Max} = Ctx) ->
             Bad == [] orelse diag(io_lib:format("failed: ~p; context ~p, terminations ~p",
                                                 [Bad, C, Terms])),
             case Bad of
-                [] -> {ok, Ctx#{ctx => C, terms => [T || {T, _, _} <- Terms]}};
+                [] -> {ok, Ctx#{ctx => C, terms => [T || {T, _, _} <- Terms],
+                                ports => [P || {_, _, P} <- Terms]}};
                 _ -> {fail, "the call was not set up"}
             end;
         Other ->
@@ -197,13 +214,13 @@ add_call(#{label := L, conn := CH, min := Min, max := Max} = Ctx) ->
             {fail, io_lib:format("reply: ~P", [Other, 40])}
     end.
 
-modify_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2]} = Ctx) ->
+modify_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2], a2 := {_, PA2}} = Ctx) ->
     Mod = fun(T, Mode, Remote) ->
                   #'CommandRequest'{command = {modReq, #'AmmRequest'{terminationID = [T],
                       descriptors = [{mediaDescriptor, media(Mode, asn1_NOVALUE, Remote)}]}}}
           end,
     Req = #'ActionRequest'{contextId = C, commandRequests =
-               [Mod(T1, sendOnly, remote_sdp("192.0.2.8", 31000)),
+               [Mod(T1, sendOnly, remote_sdp("127.0.0.1", PA2)),
                 Mod(T2, recvOnly, asn1_NOVALUE)]},
     Name = io_lib:format("~s: Modify of both terminations (new Remote, SendOnly / "
                          "ReceiveOnly) is answered for each without error", [L]),
@@ -226,17 +243,18 @@ subtract_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2]} = Ctx) ->
                       auditDescriptor = #'AuditDescriptor'{auditToken = [statsToken]}}}}
           end,
     Req = #'ActionRequest'{contextId = C, commandRequests = [Sub(T1), Sub(T2)]},
-    Name = io_lib:format("~s: Subtract with Audit{Statistics} releases both terminations and "
-                         "returns nt/os and nt/or for each", [L]),
+    Name = io_lib:format("~s: Subtract with Audit{Statistics} releases both terminations; "
+                         "nt/os and nt/or of each count the media relayed", [L]),
     case call(CH, [Req]) of
         {ok, [#'ActionReply'{contextId = C, errorDescriptor = asn1_NOVALUE,
                              commandReply = Replies}]} ->
-            Got = [{T, stat_names(A)} || {subtractReply,
-                                          #'AmmsReply'{terminationID = [T],
-                                                       terminationAudit = A}} <- Replies],
+            Got = [{T, stats(A)} || {subtractReply,
+                                     #'AmmsReply'{terminationID = [T],
+                                                  terminationAudit = A}} <- Replies],
+            %% A's packets entered at T1 and left at T2, B's entered at T2 and left at T1.
             Ok = length(Replies) == 2 andalso [T || {T, _} <- Got] == [T1, T2] andalso
-                     lists:all(fun({_, S}) -> lists:member("nt/os", S) andalso
-                                                  lists:member("nt/or", S) end, Got),
+                     lists:all(fun({_, S}) -> stat(S, "nt/os") > 0 andalso
+                                                  stat(S, "nt/or") > 0 end, Got),
             tap(Ok, Name),
             Ok orelse diag(io_lib:format("replies: ~P", [Replies, 30])),
             {ok, Ctx};
@@ -245,6 +263,74 @@ subtract_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2]} = Ctx) ->
             diag(io_lib:format("reply: ~P", [Other, 40])),
             {ok, Ctx}
     end.
+
+%% Phone A sends RTP to the first termination's port; phone B must get every packet, from the
+%% second termination's port.
+media_forward(#{label := L, ports := [P1, P2], a := {SA, _}, b := {SB, _}} = Ctx) ->
+    Name = io_lib:format("~s: media after set-up: ~b RTP packets from the first Remote to the "
+                         "first termination reach the second Remote from the second "
+                         "termination", [L, ?PACKETS]),
+    media_check(Name, SA, P1, SB, P2),
+    {ok, Ctx}.
+
+%% After Modify: B sends to the second (ReceiveOnly) termination, the first (SendOnly) sends
+%% to its new Remote A2; what A sends to the first (SendOnly: it receives nothing) goes
+%% nowhere.
+media_back(#{label := L, ports := [P1, P2], a := {SA, _}, b := {SB, _},
+             a2 := {SA2, _}} = Ctx) ->
+    Name = io_lib:format("~s: media after Modify: packets to the second termination reach the "
+                         "first termination's new Remote; packets to the SendOnly first "
+                         "termination are not relayed", [L]),
+    Ok = media_check(Name, SB, P2, SA2, P1, false),
+    flush(SB), flush(SA2),
+    send_rtp(SA, P1, 12345, 5),
+    Leaked = receive_rtp(SB, 12345, []) ++ receive_rtp(SA2, 12345, []),
+    tap(Ok andalso Leaked == [], Name),
+    Leaked == [] orelse diag(io_lib:format("~b packets sent to the SendOnly termination were "
+                                           "relayed", [length(Leaked)])),
+    {ok, Ctx}.
+
+media_check(Name, From, ToPort, Rx, RelayPort) ->
+    tap(media_check(Name, From, ToPort, Rx, RelayPort, true), Name).
+
+send_rtp(From, ToPort, Ssrc, N) ->
+    Payload = binary:copy(<<16#d5>>, 160),
+    [begin
+         ok = gen_udp:send(From, {127, 0, 0, 1}, ToPort,
+                           <<2:2, 0:6, 0:1, 0:7, Seq:16, (Seq * 160):32, Ssrc:32, Payload/binary>>),
+         timer:sleep(5)
+     end || Seq <- lists:seq(1, N)],
+    ok.
+
+media_check(_Name, From, ToPort, Rx, RelayPort, _) ->
+    flush(Rx),
+    Ssrc = erlang:unique_integer([positive]) band 16#ffffffff,
+    send_rtp(From, ToPort, Ssrc, ?PACKETS),
+    Got = receive_rtp(Rx, Ssrc, []),
+    Srcs = lists:usort([Src || {Src, _} <- Got]),
+    Seqs = [Seq || {_, Seq} <- Got],
+    Ok = Seqs == lists:seq(1, ?PACKETS) andalso Srcs == [{{127, 0, 0, 1}, RelayPort}],
+    Ok orelse diag(io_lib:format("received ~b of ~b packets, sequence numbers ~w, from ~w "
+                                 "(expected 127.0.0.1:~b)",
+                                 [length(Got), ?PACKETS, Seqs, Srcs, RelayPort])),
+    Ok.
+
+receive_rtp(Sock, Ssrc, Acc) ->
+    case gen_udp:recv(Sock, 0, 1000) of
+        {ok, {Ip, Port, <<2:2, _:14, Seq:16, _:32, Ssrc:32, _/binary>>}} ->
+            receive_rtp(Sock, Ssrc, [{{Ip, Port}, Seq} | Acc]);
+        {ok, _} -> receive_rtp(Sock, Ssrc, Acc);
+        {error, timeout} -> lists:reverse(Acc)
+    end.
+
+flush(Sock) ->
+    case gen_udp:recv(Sock, 0, 0) of {ok, _} -> flush(Sock); _ -> ok end.
+
+phone(Port) ->
+    %% Erlang's default receive buffer (16 KiB) holds fewer packets than a check sends.
+    {ok, S} = gen_udp:open(Port, [binary, {ip, {127, 0, 0, 1}}, {active, false},
+                                  {recbuf, 1 bsl 20}]),
+    {S, Port}.
 
 %% SIGTERM: bgfd leaves with ServiceChange Graceful, Reason 905.
 graceful(#{label := L} = Ctx, OsPid) ->
@@ -255,14 +341,12 @@ graceful(#{label := L} = Ctx, OsPid) ->
         true ->
             os:cmd("kill -TERM " ++ OsPid),
             receive
-                {service_change, _, _, _, #'ServiceChangeParm'{serviceChangeMethod = graceful,
-                                                              serviceChangeReason = R}} ->
-                    Ok = reason_code(R) == "905",
-                    tap(Ok, Name),
-                    Ok orelse diag(io_lib:format("reason ~p", [R]));
                 {service_change, _, _, _, P} ->
-                    tap(false, Name),
-                    diag(io_lib:format("got ~P", [P, 10]))
+                    M = sc_field(#'ServiceChangeParm'.serviceChangeMethod, P),
+                    R = sc_field(#'ServiceChangeParm'.serviceChangeReason, P),
+                    Ok = M == graceful andalso reason_code(R) == "905",
+                    tap(Ok, Name),
+                    Ok orelse diag(io_lib:format("method ~p reason ~p", [M, R]))
             after ?GRACEFUL_TIMEOUT ->
                 tap(false, Name),
                 diag("no ServiceChange within 10 s of SIGTERM")
@@ -326,6 +410,7 @@ bgfd_config(Tr, MgcPort, MgPort, Min, Max) ->
       "retrans_initial_ms = 200\n"
       "[media]\n"
       "default_realm = core\n"
+      "default_latch = no\n"
       "[realm core]\n"
       "addresses = 127.0.0.1\n"
       "ports = ~b-~b\n",
@@ -450,13 +535,19 @@ local_props(_) -> [].
 sp_local(#'StreamParms'{localDescriptor = #'LocalRemoteDescriptor'{propGrps = [G | _]}}) -> G;
 sp_local(_) -> [].
 
-stat_names(Audit) ->
-    Direct = [N || {statisticsDescriptor, S} <- audit_list(Audit),
-                   #'StatisticsParameter'{statName = N} <- S],
-    InMedia = [N || {mediaDescriptor, MD} <- audit_list(Audit),
-                    SP <- stream_parms(MD),
-                    #'StatisticsParameter'{statName = N} <- stats_of(SP)],
-    Direct ++ InMedia.
+%% [{Name, Value}] of the statistics in a termination audit, top level or per stream.
+stats(Audit) ->
+    Direct = [P || {statisticsDescriptor, S} <- audit_list(Audit), P <- S],
+    InMedia = [P || {mediaDescriptor, MD} <- audit_list(Audit), SP <- stream_parms(MD),
+                    P <- stats_of(SP)],
+    [{N, V} || #'StatisticsParameter'{statName = N, statValue = V} <- Direct ++ InMedia].
+
+%% A statistic's value as an integer; -1 when absent or not a number.
+stat(Stats, Name) ->
+    case lists:keyfind(Name, 1, Stats) of
+        {_, [V | _]} -> case string:to_integer(V) of {I, ""} -> I; _ -> -1 end;
+        _ -> -1
+    end.
 
 stream_parms(#'MediaDescriptor'{streams = {oneStream, SP}}) -> [SP];
 stream_parms(#'MediaDescriptor'{streams = {multiStream, SDs}}) ->
