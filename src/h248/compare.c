@@ -97,10 +97,38 @@ static bool tids_eq(cmp_t *c, const h248_termid_t *a, const h248_termid_t *b)
 
 /* ---- SDP ---- */
 
-static void trim(const char **p, size_t *n)
+/* Next line of SDP text as the encoder writes it: without leading and trailing blanks, blank
+ * lines skipped. */
+static bool next_line(const char **p, const char *end, const char **line, size_t *n)
 {
-    while (*n && strchr(" \t\r\n", **p)) (*p)++, (*n)--;
-    while (*n && strchr(" \t\r\n", (*p)[*n - 1])) (*n)--;
+    const char *q = *p;
+    for (;;) {
+        while (q < end && (*q == ' ' || *q == '\t')) q++;
+        if (q < end && (*q == '\r' || *q == '\n')) {
+            q++;
+            continue;
+        }
+        break;
+    }
+    if (q >= end) return false;
+    *line = q;
+    while (q < end && *q != '\r' && *q != '\n') q++;
+    *p = q;
+    while (q > *line && (q[-1] == ' ' || q[-1] == '\t')) q--;
+    *n = (size_t)(q - *line);
+    return true;
+}
+
+/* The same SDP text up to blanks around lines, blank lines and line ends. */
+static bool sdp_text_eq(h248_str_t a, h248_str_t b)
+{
+    const char *pa = a.p, *ea = a.p + a.len, *pb = b.p, *eb = b.p + b.len, *la, *lb;
+    size_t na, nb;
+    for (;;) {
+        bool ha = next_line(&pa, ea, &la, &na), hb = next_line(&pb, eb, &lb, &nb);
+        if (!ha || !hb) return ha == hb;
+        if (na != nb || memcmp(la, lb, na) != 0) return false;
+    }
 }
 
 static bool sdp_block_eq(cmp_t *c, const h248_sdp_block_t *a, const h248_sdp_block_t *b)
@@ -113,17 +141,14 @@ static bool sdp_block_eq(cmp_t *c, const h248_sdp_block_t *a, const h248_sdp_blo
         CHECK(c, h248_sdp_equal(a->sdp, b->sdp), "SDP");
         return true;
     }
-    const char *pa = a->text.p, *pb = b->text.p;
-    size_t na = a->text.len, nb = b->text.len;
-    trim(&pa, &na);
-    trim(&pb, &nb);
-    if (na == nb && (na == 0 || memcmp(pa, pb, na) == 0)) return true;
-    /* different text may still be the same SDP (line ends, blank lines, one side parsed) */
+    if (!a->sdp && !b->sdp && sdp_text_eq(a->text, b->text)) return true;
+    /* different text may still be the same SDP (spacing inside lines, one side parsed) */
     arena_t ar;
     arena_init(&ar, 0, 1u << 22);
     struct h248_sdp *sa = a->sdp, *sb = b->sdp;
-    bool ok = (sa || h248_sdp_parse(pa, na, &ar, &sa, NULL) == 0) &&
-              (sb || h248_sdp_parse(pb, nb, &ar, &sb, NULL) == 0) && h248_sdp_equal(sa, sb);
+    bool ok = (sa || h248_sdp_parse(a->text.p, a->text.len, &ar, &sa, NULL) == 0) &&
+              (sb || h248_sdp_parse(b->text.p, b->text.len, &ar, &sb, NULL) == 0) &&
+              h248_sdp_equal(sa, sb);
     arena_free(&ar);
     CHECK(c, ok, "SDP text");
     return true;

@@ -230,6 +230,8 @@ static void put_prop(enc_t *e, const h248_prop_t *p)
         putc_(e, ops[p->rel & 3]);
         if (!e->compact) putc_(e, ' ');
     } else {
+        /* "x!=" would read as the relation "!=" that decoders accept for '#' */
+        if (e->compact && p->name.len && p->name.p[p->name.len - 1] == '!') putc_(e, ' ');
         eq(e);
     }
     if (!p->values) e->err = H248_EINVAL;
@@ -355,18 +357,20 @@ static void put_error(enc_t *e, const h248_error_desc_t *er)
 
 /* ---- media ------------------------------------------------------------------------------- */
 
-/* Raw SDP text, one line at a time: indentation and blank lines (which pretty input may carry)
- * dropped, every line ended with the text's own line end (CRLF when it has any, else LF). */
+/* Raw SDP text, one line at a time: indentation, trailing blanks and blank lines (which pretty
+ * input may carry) dropped, every line ended with the text's own line end (CRLF when it has
+ * any, else LF). */
 static void put_sdp_lines(enc_t *e, const char *p, size_t n)
 {
     bool crlf = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end) {
         while (p < end && (*p == ' ' || *p == '\t')) p++;
-        const char *q = p;
+        const char *q = p, *t;
         while (q < end && *q != '\r' && *q != '\n') q++;
-        if (q > p) {
-            put(e, p, (size_t)(q - p));
+        for (t = q; t > p && (t[-1] == ' ' || t[-1] == '\t'); t--) continue;
+        if (t > p) {
+            put(e, p, (size_t)(t - p));
             put(e, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
         }
         p = q;
@@ -948,7 +952,7 @@ static void put_txn(enc_t *e, const h248_txn_t *t)
         tk(e, t->kind == H248_TXN_REPLY ? T_REPLY : T_SEGMENT);
         eq(e);
         put_u32(e, t->id);
-        if (t->segment) {
+        if (t->segment || t->seg_complete || t->kind == H248_TXN_SEGMENT_REPLY) {
             putc_(e, '/');
             put_u32(e, t->segment);
             if (t->seg_complete) putc_(e, '/'), tk(e, T_SEG_COMPLETE);

@@ -372,6 +372,9 @@ static void values_are_quoted_when_they_must_be(void **state)
         assert_has(enc(m, H248_COMPACT), want[i]);
     }
     lc->props = NULL;
+    h248_prop_add(&A, &lc->props, S("bang!"), S("1"), false);
+    assert_has(enc(m, H248_COMPACT), ",bang! =1}");
+    lc->props = NULL;
     h248_prop_add(&A, &lc->props, S("p"), S("say \"hi\""), false);
     assert_int_equal(h248_encoded_size(m, H248_COMPACT), H248_EINVAL);
     char buf[512];
