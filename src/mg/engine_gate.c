@@ -138,7 +138,8 @@ void mg_li_apply(mg_engine_t *e, mg_term_t *t, bool asked)
     for (unsigned i = 0; i < MG_MAX_STREAMS; i++) {
         mg_stream_t *s = &t->streams[i];
         if (!s->id || !s->gate_id || !e->li) continue;
-        if (t->tap.active || (asked && s->tapped)) {
+        if (!asked && (s->tapped || !t->tap.active)) continue; /* only new streams join */
+        if (t->tap.active) {
             s->tapped = li_ctl_admit(e->li, s->gate_id, &t->tap);
         } else if (asked) {
             li_ctl_admit(e->li, s->gate_id, &t->tap); /* logs the refusal in the LI log */

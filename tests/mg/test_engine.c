@@ -3,6 +3,7 @@
  * properties and events. Errors and audits: test_engine_errors.c; interception:
  * test_engine_li.c. */
 #include "engine_fixture.h"
+#include "mg/engine_int.h"
 
 #include <arpa/inet.h>
 #include <poll.h>
@@ -284,6 +285,35 @@ static void service_change_on_root_goes_to_the_association(void **state)
     fx_free(f);
 }
 
+static void modify_bits_name_exactly_what_changed(void **state)
+{
+    (void)state;
+    dp_gate_req_t a, b;
+    memset(&a, 0, sizeof(a));
+    netaddr_parse(&a.remote_rtp, "127.0.0.1:3000", -1);
+    a.mode = DP_MODE_SENDRECV;
+    b = a;
+    assert_int_equal(mg_req_diff(&a, &b), 0);
+    netaddr_set_port(&b.remote_rtp, 3002);
+    assert_int_equal(mg_req_diff(&a, &b), DP_MOD_REMOTE);
+    b = a;
+    memset(&b.remote_rtp, 0, sizeof(b.remote_rtp));
+    assert_int_equal(mg_req_diff(&a, &b), DP_MOD_REMOTE);
+    b = a;
+    b.mode = DP_MODE_INACTIVE;
+    b.dscp = 46;
+    assert_int_equal(mg_req_diff(&a, &b), DP_MOD_MODE | DP_MOD_DSCP);
+    b = a;
+    b.latch = true;
+    b.filter.addr_on = true;
+    b.policer.on = true;
+    b.hang_timer_s = 30;
+    assert_int_equal(mg_req_diff(&a, &b), DP_MOD_LATCH | DP_MOD_FILTER | DP_MOD_POLICER | DP_MOD_HANG);
+    b = a;
+    b.tap.active = true;
+    assert_int_equal(mg_req_diff(&a, &b), DP_MOD_TAP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +329,7 @@ int main(void)
         cmocka_unit_test(hanging_termination_is_notified_when_asked),
         cmocka_unit_test(media_flows_through_the_gates_the_engine_opened),
         cmocka_unit_test(service_change_on_root_goes_to_the_association),
+        cmocka_unit_test(modify_bits_name_exactly_what_changed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,6 +100,17 @@ static void modify_with_invalid_licn_stops_and_subtract_ends(void **state)
     size_t starts2 = 0;
     for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++) starts2++;
     assert_int_equal(starts2, starts + 1);
+    /* a Modify without li properties leaves the tap alone (nothing new in the LI log) */
+    size_t loglen = strlen(lilog(f));
+    run(f, "MEGACO/3 [1.2.3.4]:2944\nTransaction=2{Context=1{Modify=ip/4/core/1{"
+           "Media{Stream=1{LocalControl{Mode=SendOnly}}}}}}");
+    assert_int_equal(strlen(lilog(f)), loglen);
+    /* a second stream added later joins the interception */
+    run(f, "MEGACO/3 [1.2.3.4]:2944\nTransaction=2{Context=1{Modify=ip/4/core/1{"
+           "Media{Stream=2{LocalControl{Mode=SendOnly}}}}}}");
+    size_t starts3 = 0;
+    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++) starts3++;
+    assert_int_equal(starts3, starts2 + 1);
     /* audits show no li values */
     r = run(f, "MEGACO/3 [1.2.3.4]:2944\nTransaction=3{Context=1{AuditValue=ip/4/core/1{"
                "Audit{Media,Statistics}}}}");
@@ -108,7 +119,7 @@ static void modify_with_invalid_licn_stops_and_subtract_ends(void **state)
     assert_lacks(r, "li/");
     size_t stops = 0;
     for (const char *p = lilog(f); (p = strstr(p, "interception stopped")); p++) stops++;
-    assert_int_equal(stops, 2);
+    assert_int_equal(stops, 3); /* the invalid LICn, then both gates at Subtract */
     fx_free(f);
 }
 
