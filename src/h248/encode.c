@@ -139,7 +139,10 @@ static void put_u32(enc_t *e, uint32_t v)
 
 static void tk(enc_t *e, tok_t t)
 {
-    puts_(e, TOK[t][e->compact]);
+    /* Version 2 decoders in the field (Erlang/OTP megaco) know EmergencyOff only by its short
+     * form: both spellings are standard, so v2 gets the one every v2 peer reads. */
+    bool shortform = e->compact || (t == T_EMERGENCY_OFF && e->ver == 2);
+    puts_(e, TOK[t][shortform]);
 }
 
 static void nl(enc_t *e)

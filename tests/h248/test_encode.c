@@ -358,6 +358,21 @@ static void segment_reply_is_kept_apart_from_the_next_transaction(void **state)
     assert_string_equal(buf, "Segment = 5/2/END");
 }
 
+static void emergency_off_is_written_short_in_version_2(void **state)
+{
+    for (uint8_t v = 1; v <= 3; v++) {
+        h248_message_t *m = h248_msg_new(&A, v, &(h248_mid_t){.kind = H248_MID_IP4,
+                                                              .addr = S("192.0.2.1")});
+        h248_action_t *act = h248_action_add(&A, h248_txn_add(&A, m, H248_TXN_REQUEST, 1), 9);
+        act->props = arena_alloc(&A, sizeof(*act->props));
+        act->props->priority = -1;
+        act->props->emergency = H248_TRI_OFF;
+        h248_cmd_add(&A, act, H248_CMD_MODIFY, S("t1"));
+        assert_has(enc(m, H248_PRETTY), v == 2 ? "        EGO,\n" : "        EmergencyOff,\n");
+        assert_has(enc(m, H248_COMPACT), "C=9{EGO,MF=t1}");
+    }
+}
+
 static void values_are_quoted_when_they_must_be(void **state)
 {
     h248_message_t *m = seed_tree(&A);
@@ -470,6 +485,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(context_list_attribute_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(segment_reply_is_kept_apart_from_the_next_transaction,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(emergency_off_is_written_short_in_version_2, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(values_are_quoted_when_they_must_be, setup, teardown),
         cmocka_unit_test_setup_teardown(trees_that_cannot_be_encoded_are_refused, setup,
                                         teardown),
