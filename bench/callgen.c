@@ -4,7 +4,9 @@
  * Per call, three transactions, one after the other: Add ip/$ into Context $ (Local with $,
  * Remote with an address), Add ip/$ into the context bgfd chose, then Subtract * on that
  * context. -w calls are in flight at once (a closed loop: a call's next transaction leaves
- * when the previous one is answered). Transaction ids are chosen so that id % W is the slot.
+ * when the previous one is answered). Transaction ids are -T BASE + n with (n - 1) % W the
+ * slot; successive runs against one bgfd need distinct bases, since bgfd answers a repeated
+ * id from its stored replies (at-most-once, as Annex D.1 requires).
  * Measures completed calls per second and per-transaction latency (p50, p99; histogram of
  * 1 us buckets, nothing allocated per transaction). Unanswered requests are retransmitted
  * after -R ms with the same id (bgfd must answer from its stored replies).
@@ -88,8 +90,10 @@ static double pct(double p) {
     return HIST_US;
 }
 
+static uint32_t tid_base; /* -T: ids of an earlier run are still in bgfd's reply store */
+
 static void send_call(call_t *c, uint32_t slot, uint32_t round, uint32_t w) {
-    c->tid = round * w + slot + 1;
+    c->tid = tid_base + round * w + slot + 1;
     if (c->step == ST_ADD1)
         c->len = snprintf(c->msg, sizeof c->msg,
                           "MEGACO/3 %s\nTransaction=%u{Context=${Add=${Media{Stream=1{"
@@ -137,7 +141,7 @@ int main(int argc, char **argv) {
     double dur_s = 3, warm_s = 0.5;
     uint32_t w = 64;
     int retrans_ms = 500, noreg = 0, c;
-    while ((c = getopt(argc, argv, "b:m:d:W:w:R:n")) != -1) {
+    while ((c = getopt(argc, argv, "b:m:d:W:w:R:nT:")) != -1) {
         switch (c) {
         case 'b': bgfd = optarg; break;
         case 'm': me = optarg; break;
@@ -146,9 +150,10 @@ int main(int argc, char **argv) {
         case 'w': w = (uint32_t)atoi(optarg); break;
         case 'R': retrans_ms = atoi(optarg); break;
         case 'n': noreg = 1; break;
+        case 'T': tid_base = (uint32_t)strtoul(optarg, NULL, 10); break;
         default:
             fprintf(stderr, "usage: callgen [-b BGFD] [-m MGC_ADDR] [-d SECONDS] [-W WARMUP_S] "
-                            "[-w IN_FLIGHT] [-R RETRANS_MS] [-n]\n");
+                            "[-w IN_FLIGHT] [-R RETRANS_MS] [-n] [-T TID_BASE]\n");
             return 2;
         }
     }
@@ -173,7 +178,7 @@ int main(int argc, char **argv) {
     uint32_t round[MAXW] = {0};
     for (uint32_t i = 0; i < w; i++) send_call(&calls[i], i, round[i]++, w);
     uint64_t t0 = now_ns(), t_meas = t0 + (uint64_t)(warm_s * 1e9), t_end = t_meas + (uint64_t)(dur_s * 1e9);
-    uint64_t done_calls = 0, errors = 0, retrans = 0, unknown = 0, txns = 0;
+    uint64_t done_calls = 0, errors = 0, retrans = 0, unknown = 0, txns = 0, dup_ctx = 0;
     char rb[8192];
     struct mmsghdr mm[64];
     struct iovec iov[64];
@@ -208,7 +213,7 @@ int main(int argc, char **argv) {
                     }
                     continue;
                 }
-                uint32_t slot = (tid - 1) % w;
+                uint32_t slot = (tid - tid_base - 1) % w;
                 call_t *cl = &calls[slot];
                 if (tid != cl->tid) { /* a late duplicate answer */
                     unknown++;
@@ -222,6 +227,11 @@ int main(int argc, char **argv) {
                     if (err || (find_num(s, n, "Context", &ctx) && find_num(s, n, "C", &ctx))) {
                         cl->step = ST_ADD1; /* try again with a new call */
                     } else {
+                        /* a context id bgfd gave out while another call still holds it */
+                        for (uint32_t k = 0; k < w; k++)
+                            if (k != slot && calls[k].tid && calls[k].step != ST_ADD1 &&
+                                calls[k].ctx == ctx)
+                                dup_ctx++;
                         cl->ctx = ctx;
                         cl->step = ST_ADD2;
                     }
@@ -251,10 +261,10 @@ int main(int argc, char **argv) {
         }
     }
     printf("calls_per_s=%.0f calls=%llu txns=%llu errors=%llu retrans=%llu late_dup=%llu "
-           "in_flight=%u p50_us=%.1f p99_us=%.1f p999_us=%.1f mean_us=%.1f unfinished=%u\n",
+           "in_flight=%u p50_us=%.1f p99_us=%.1f p999_us=%.1f mean_us=%.1f unfinished=%u dup_ctx=%llu\n",
            (double)done_calls / dur_s, (unsigned long long)done_calls, (unsigned long long)txns,
            (unsigned long long)errors, (unsigned long long)retrans, (unsigned long long)unknown, w,
            pct(0.5), pct(0.99), pct(0.999), nlat ? (double)lat_sum / (double)nlat / 1000.0 : 0,
-           inflight);
+           inflight, (unsigned long long)dup_ctx);
     return inflight ? 1 : 0;
 }

@@ -34,10 +34,11 @@ def main():
     rows, res = [], []
     try:
         first = True
-        for w in [int(x) for x in args.windows.split(",")]:
+        for k, w in enumerate([int(x) for x in args.windows.split(",")]):
             cmd = ["taskset", "-c", "0"] + rt + [exe, "-b", "127.0.0.1:%d" % h248bench.CTL_PORT,
                                                  "-m", "127.0.0.1:%d" % h248bench.MGC_PORT,
-                                                 "-d", str(args.seconds), "-w", str(w)]
+                                                 "-d", str(args.seconds), "-w", str(w),
+                                                 "-T", str(k * 100000000)]
             if not first:
                 cmd.append("-n")
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
