@@ -330,9 +330,21 @@ class Lab:
         self.registered = False
         self.replies = []
         if start:
-            self.bg.start()
+            self.start()
+
+    def start(self):
+        """Start bgfd and register it (a bgfd being rebuilt at that moment is waited for)."""
+        for _ in range(20):
+            try:
+                self.bg.start()
+                break
+            except OSError:  # text file busy / permission denied while make writes it
+                self.bg.logf.close()
+                time.sleep(0.5)
+        if self.bg.proc is not None:
             _, _, sc = B.register(self.mgc)
             self.registered = sc is not None
+        return self
 
     def licn(self, cid, form=1):
         r = subprocess.run([LICN_TOOL, "encrypt", "--key-file", self.key, "--form", str(form),
