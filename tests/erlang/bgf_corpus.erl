@@ -54,6 +54,12 @@ main(_) ->
     io:format(standard_error, "usage: bgf_corpus OUTDIR~n", []),
     halt(2).
 
+%% megaco's decode error is {error, [{reason, R}, {token, ...}, {chars, ...}]}: R says why.
+why({error, {error, L}}) when is_list(L) -> why({error, L});
+why({error, L}) when is_list(L) ->
+    case lists:keyfind(reason, 1, L) of {reason, R} -> R; false -> L end;
+why(E) -> E.
+
 write(Dir, Name, V, Msg, Form) ->
     File = filename:join(Dir, lists:flatten(io_lib:format("~s.v~b.~s", [Name, V, Form]))),
     case encode(Form, V, Msg) of
@@ -63,8 +69,8 @@ write(Dir, Name, V, Msg, Form) ->
                     ok = file:write_file(File, Bin),
                     1;
                 Err ->
-                    io:format(standard_error, "~s: megaco cannot decode its own encoding: ~P~n",
-                              [File, Err, 12]),
+                    io:format(standard_error, "~s: megaco cannot decode its own encoding: ~P~n~s~n",
+                              [File, why(Err), 20, Bin]),
                     halt(1)
             end;
         Err ->

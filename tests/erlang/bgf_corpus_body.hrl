@@ -322,6 +322,74 @@ entries() ->
            {digitMapDescriptor, #'DigitMapDescriptor'{digitMapName = "dm1",
               digitMapValue = #'DigitMapValue'{startTimer = 10, shortTimer = 4,
                                                digitMapBody = "(0xxx|1xxx)"}}}])])])])}
+     ,
+     %% Media with two explicit streams, each with its own LocalControl, Local and Remote.
+     {multi_stream,
+      trans(mgc4(), [req(93, [act(4711,
+        [modify("ip/1/core/7", [{mediaDescriptor, #'MediaDescriptor'{streams = {multiStream,
+            [#'StreamDescriptor'{streamID = 1, streamParms = #'StreamParms'{
+                localControlDescriptor = lc(sendRecv, [pp("ds/dscp", "2e")]),
+                localDescriptor = sdp4_chosen("192.0.2.10", 20004),
+                remoteDescriptor = sdp4_remote("198.51.100.9", 40000)}},
+             #'StreamDescriptor'{streamID = 2, streamParms = #'StreamParms'{
+                localControlDescriptor = lc(inactive, [pp("tman/pol", "off")])}}]}}}])])])])},
+     %% Redirection to an IPv6 address, and MgcIdToTry naming an IPv4 MGC.
+     {sc_handoff,
+      trans(mgc4(), [req(94, [act(?megaco_null_context_id,
+        [{serviceChangeReq, #'ServiceChangeRequest'{terminationID = [tid("root")],
+           serviceChangeParms = (sc_parm(handOff, "903"))#'ServiceChangeParm'{
+               serviceChangeMgcId = mgc4()}}}])])])},
+     {sc_reply_ip6_address,
+      trans(mgc4(), [reply(95, [areply(?megaco_null_context_id,
+        [{serviceChangeReply, #'ServiceChangeReply'{terminationID = [tid("root")],
+           serviceChangeResult = {serviceChangeResParms, #'ServiceChangeResParm'{
+               serviceChangeAddress = mid6(), serviceChangeVersion = 2}}}}])])])},
+     %% Events with KeepActive, an embedded Signals descriptor and a stream; a SignalList.
+     {events_embed_signal_list,
+      trans(mgc4(), [req(96, [act(4711,
+        [modify("ip/1/core/7", [{eventsDescriptor, #'EventsDescriptor'{requestID = 7,
+            eventList = [#'RequestedEvent'{pkgdName = "hangterm/thb", streamID = 1,
+               eventAction = #'RequestedActions'{keepActive = true,
+                  signalsDescriptor = [{signal, #'Signal'{signalName = "cg/bt"}}]},
+               evParList = [#'EventParameter'{eventParameterName = "timerx",
+                                              value = ["60"]}]}]}},
+           {signalsDescriptor, [{seqSigList, #'SeqSigList'{id = 3, signalList = [
+               #'Signal'{signalName = "cg/rt", sigType = brief, duration = 500},
+               #'Signal'{signalName = "cg/bt", sigType = onOff,
+                         notifyCompletion = [onTimeOut, onInterruptByEvent],
+                         sigParList = [#'SigParameter'{sigParameterName = "cad",
+                                                       value = ["a b"]}]}]}}]}])])])])},
+     %% AuditValue reply with a full termination audit: Media, Events, Statistics.
+     {audit_value_reply_full,
+      trans(mid4(), [reply(97, [areply(4711,
+        [{auditValueReply, {auditResult, #'AuditResult'{terminationID = tid("ip/1/core/7"),
+            terminationAuditResult = [
+               {mediaDescriptor, #'MediaDescriptor'{
+                   termStateDescr = #'TerminationStateDescriptor'{serviceState = inSvc},
+                   streams = {oneStream, #'StreamParms'{
+                       localControlDescriptor = li_lc(sendRecv, "0123456789abcdef", ["7"]),
+                       localDescriptor = sdp4_chosen("192.0.2.10", 20000),
+                       remoteDescriptor = sdp4_remote("198.51.100.7", 49170)}}}},
+               {eventsDescriptor, #'EventsDescriptor'{requestID = 2,
+                   eventList = [#'RequestedEvent'{pkgdName = "hangterm/thb"}]}},
+               {statisticsDescriptor, call_stats(4)}]}}}])])])},
+     %% A reply carrying context properties and Topology (megaco's v2 parser reads a
+     %% single triple only there).
+     {context_reply_topology,
+      trans(mid4(), [reply(98, [#'ActionReply'{contextId = 4711,
+          contextReply = #'ContextRequest'{priority = 7, emergency = true,
+             topologyReq = [#'TopologyRequest'{terminationFrom = tid("ip/1/core/7"),
+                                               terminationTo = tid("ip/1/access/8"),
+                                               topologyDirection = isolate}]},
+          commandReply = [{modReply, amms("ip/1/core/7", [])}]}])])},
+     %% Mux descriptor and an error text with characters that need care.
+     {mux_and_error_text,
+      trans(mgc4(), [req(99, [act(4711,
+        [modify("ip/1/core/7", [{muxDescriptor, #'MuxDescriptor'{muxType = h221,
+            termList = [tid("ip/1/core/7"), tid("ip/1/core/8")]}}])])]),
+                     {transactionReply, #'TransactionReply'{transactionId = 41,
+          transactionResult = {transactionError,
+             err(445, "Unknown property: tman/xyz {in LocalControl}, see H.248.1 7.1.7")}}}])}
     ],
     Base ++ version_entries().
 
@@ -340,6 +408,19 @@ context_audit() -> [].
 %% Messages only a later version can express.
 -if(?VSN >= 2).
 version_entries() ->
+    [%% An audit of individual properties (indAud forms, v2).
+     {audit_individual,
+      trans(mgc4(), [req(101, [act(4711,
+        [{auditValueRequest, #'AuditRequest'{terminationID = tid("ip/1/core/7"),
+            auditDescriptor = #'AuditDescriptor'{auditToken = [statsToken],
+               auditPropertyToken = [{indAudMediaDescriptor, #'IndAudMediaDescriptor'{
+                  streams = {oneStream, #'IndAudStreamParms'{
+                     localControlDescriptor = #'IndAudLocalControlDescriptor'{
+                        streamMode = 'NULL',
+                        propertyParms = [#'IndAudPropertyParm'{name = "ds/dscp"},
+                                         #'IndAudPropertyParm'{name = "gm/saf"}]}}}}},
+                 {indAudPackagesDescriptor, #'IndAudPackagesDescriptor'{
+                    packageName = "tman", packageVersion = 1}}]}}}])])])}] ++
     [%% Emergency off (v2), statistics at stream level (v3 only, see below).
      {context_emergency_off,
       trans(mgc4(), [req(100, [#'ActionRequest'{contextId = 4711,
