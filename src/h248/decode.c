@@ -340,8 +340,11 @@ static void parse_actions(parser_t *p, h248_txn_t *tx)
 
 /* ---- transactions ------------------------------------------------------------------------------ */
 
-/* id[/segment[/END]] : the slashes are SafeChars, so this is one word */
-static void txn_id(parser_t *p, h248_txn_t *tx, bool segmented)
+enum { SEG_NO, SEG_OPTIONAL, SEG_REQUIRED };
+
+/* id[/segment[/END]] : the slashes are SafeChars, so this is one word. Only replies (v3) and
+ * Segment replies carry a segment number. */
+static void txn_id(parser_t *p, h248_txn_t *tx, int seg_mode)
 {
     tok_t *t = px_word(p, "a transaction id");
     const char *s = t->p, *e = t->p + t->len;
@@ -351,19 +354,24 @@ static void txn_id(parser_t *p, h248_txn_t *tx, bool segmented)
     p->has_txn = true;
     p->txn_kind = tx->kind;
     p->txn_id = tx->id;
+    uint16_t code = tx->kind == H248_TXN_REQUEST ? 403
+                    : tx->kind == H248_TXN_REPLY   ? 404
+                    : tx->kind == H248_TXN_PENDING ? 405
+                                                   : 400;
     if (!sl) {
-        if (segmented) h248_fail(p, 400, e, "expected /segment number");
+        if (seg_mode == SEG_REQUIRED) h248_fail(p, code, e, "expected /segment number");
         return;
     }
-    if (!segmented) need_version(p, 3, 400, t);
+    if (seg_mode == SEG_NO) h248_fail(p, code, sl, "no segment number allowed here");
+    if (seg_mode == SEG_OPTIONAL) need_version(p, 3, code, t);
     const char *sl2 = memchr(sl + 1, '/', (size_t)(e - sl - 1));
     h248_str_t seg = {sl + 1, (uint32_t)((sl2 ? sl2 : e) - sl - 1)};
     uint32_t v;
-    if (!h248_str_u32(seg, 65535, &v)) h248_fail(p, p->code, sl + 1, "invalid segment number");
+    if (!h248_str_u32(seg, 65535, &v)) h248_fail(p, code, sl + 1, "invalid segment number");
     tx->segment = (uint16_t)v;
     if (sl2) {
         if (h248_kw_find(sl2 + 1, (size_t)(e - sl2 - 1)) != KW_SEGEND)
-            h248_fail(p, p->code, sl2 + 1, "expected END after the segment number");
+            h248_fail(p, code, sl2 + 1, "expected END after the segment number");
         tx->seg_complete = true;
     }
 }
@@ -400,21 +408,21 @@ static h248_txn_t *parse_txn(parser_t *p, tok_t *t)
     case KW_TRANSACTION:
         tx->kind = H248_TXN_REQUEST;
         px_expect(p, TK_EQ, "'=' after Transaction");
-        txn_id(p, tx, false);
+        txn_id(p, tx, SEG_NO);
         p->code = 403;
         parse_actions(p, tx);
         break;
     case KW_REPLY:
         tx->kind = H248_TXN_REPLY;
         px_expect(p, TK_EQ, "'=' after Reply");
-        txn_id(p, tx, false);
+        txn_id(p, tx, SEG_OPTIONAL);
         p->code = 404;
         parse_actions(p, tx);
         break;
     case KW_PENDING:
         tx->kind = H248_TXN_PENDING;
         px_expect(p, TK_EQ, "'=' after Pending");
-        txn_id(p, tx, false);
+        txn_id(p, tx, SEG_NO);
         p->code = 405;
         px_expect(p, TK_LBRACE, "'{' after the transaction id");
         px_expect(p, TK_RBRACE, "'}' (Pending has no body)");
@@ -427,7 +435,7 @@ static h248_txn_t *parse_txn(parser_t *p, tok_t *t)
         need_version(p, 3, 400, t);
         tx->kind = H248_TXN_SEGMENT_REPLY;
         px_expect(p, TK_EQ, "'=' after Segment");
-        txn_id(p, tx, true);
+        txn_id(p, tx, SEG_REQUIRED);
         break;
     default:
         h248_fail(p, 400, t->at, "expected a transaction, found %s", h248_tok_desc(t));

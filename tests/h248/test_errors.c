@@ -47,6 +47,12 @@ static const err_case_t CASES[] = {
     {H1 "TransactionResponseAck { 5 <@>6 }", 400, -1, "',' or '}'"},
     {H1 "Error = 400 { \"x\" } <@>Transaction = 1 { }", 400, -1, "after the message error"},
     {H2 "<@>Segment = 1/1", 400, -1, "needs H.248 version 3"},
+    {H2 "Reply = <@>1/1 { }", 404, 1, "needs H.248 version 3"},
+    {H3 "Transaction = 1<@>/1 { Context = 1 { Add = t } }", 403, 1, "no segment number"},
+    {H3 "Pending = 2<@>/1 { }", 405, 2, "no segment number"},
+    {H3 "Reply = 3/<@>x { }", 404, 3, "invalid segment number"},
+    {H3 "Reply = 3/1/<@>FIN { }", 404, 3, "expected END"},
+    {H3 "Segment = 4<@>", 400, 4, "expected /segment number"},
     /* transaction level: 403 request, 404 reply, 405 pending */
     {H1 "Transaction = 5 <@>Context = 1 { Add = t } }", 403, 5, "'{' after the transaction id"},
     {H1 "Transaction = 5 { <@>Add = t }", 403, 5, "expected Context"},
