@@ -50,12 +50,15 @@ $pin erl +S 1 +A 1 -noshell -noinput -pa "$work/ebin" -run megaco_bench main "$s
 flex=yes
 grep -q '^erlang-flex ' "$work/erl.txt" || flex=no
 
-# One row per message: bgf and megaco decode rates (megaco's best scanner counts), encode rates.
+# Message sizes, then one row per message: bgf and megaco decode rates (megaco's faster scanner
+# counts), encode rates.
+for f in "$@"; do echo "size $(basename "$f") x $(wc -c <"$f")"; done >"$work/size.txt"
 awk -v flex="$flex" '
+    $1 == "size" { r[$1 " " $2 " " $3] = $4; total += $4; nsize++; next }
     { r[$1 " " $2 " " $3] = $4; if (!($2 in seen)) { seen[$2] = 1; order[n++] = $2 } }
     function ratio(a, b) { return b > 0 ? sprintf("%.1fx", a / b) : "-" }
     END {
-        printf "%-32s %12s %12s %12s %7s %12s %12s %7s\n", "message", "bgf dec/s",
+        printf "%-32s %6s %11s %12s %10s %7s %11s %12s %7s\n", "message", "bytes", "bgf dec/s",
                "megaco dec/s", "(flex)", "ratio", "bgf enc/s", "megaco enc/s", "ratio"
         for (i = 0; i < n; i++) {
             m = order[i]
@@ -63,13 +66,14 @@ awk -v flex="$flex" '
             ep = r["erlang-plain " m " decode"]; ef = r["erlang-flex " m " decode"]
             ee = r["erlang " m " encode"]
             best = ep; if (flex == "yes" && ef > best) best = ef
-            printf "%-32s %12d %12d %12s %7s %12d %12d %7s\n", m, bd, ep,
+            sz = (m == "mix") ? sprintf("%.0f", total / nsize) : r["size " m " x"]
+            printf "%-32s %6s %11d %12d %10s %7s %11d %12d %7s\n", m, sz, bd, ep,
                    flex == "yes" ? ef : "n/a", ratio(bd, best), be, ee, ratio(be, ee)
             if (m == "mix") { mixratio = (best > 0 ? bd / best : 0) }
         }
         printf "\ndecode target >= 10x megaco on one core: %s (mix %.1fx)\n",
                (mixratio >= 10 ? "met" : "NOT met"), mixratio
-    }' "$work/bgf.txt" "$work/erl.txt" >"$work/table.txt"
+    }' "$work/size.txt" "$work/bgf.txt" "$work/erl.txt" >"$work/table.txt"
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 megaco=$(ls -d /usr/lib/erlang/lib/megaco-* | sed 's/.*megaco-//')
