@@ -115,14 +115,22 @@ run: deps-run $(BUILD)/bgfd
 	$(BUILD)/bgfd $(RUN_ARGS)
 
 # --- fuzzing (clang libFuzzer) ---
+# Every module is compiled once with fuzzer coverage and sanitizers into one archive; each
+# fuzz/fuzz_*.c target links what it uses from it.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-FUZZ_SRC_ALL = $(foreach m,$(MODULES),$(call srcs,$(m)))
-build/fuzz/%: fuzz/%.c $(FUZZ_SRC_ALL)
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/obj/%.o,$(foreach m,$(MODULES),$(call srcs,$(m))))
+build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	clang -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $< $(call srcs,h248) $(call srcs,common) $(call srcs,li) -lcrypto -lpcap -lpthread
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+build/fuzz/libbgf_fuzz.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: fuzz/%.c build/fuzz/libbgf_fuzz.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libbgf_fuzz.a \
+	    -linih -lcrypto -lpcap -lpthread
 fuzz: deps-test $(FUZZ_BINS)
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
