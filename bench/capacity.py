@@ -342,7 +342,7 @@ def main():
             elif name == "bgfd":
                 try:
                     import h248bench
-                    relays.append(h248bench.BgfdRelay(args, work))
+                    relays.append(h248bench.BgfdRelay(args, work, sys.modules[__name__]))
                 except Exception as e:
                     print("bgfd skipped: %s" % e)
         if args.li and os.path.exists(os.path.join(b, "dpfwd")):

@@ -151,14 +151,13 @@ class BgfdRelay:
     """capacity.py's relay interface for bgfd: one bgfd for the whole run, calls per step."""
     name = "bgfd"
 
-    def __init__(self, args, work):
-        import capacity
-        self.cap = capacity
+    def __init__(self, args, work, cap):
+        self.cap = cap  # the running capacity module (its RT list and call-list helpers)
         exe = os.path.join(args.build, "bgfd")
         if not os.access(exe, os.X_OK):
             raise RuntimeError("%s not built" % exe)
         self.mgc = Mgc()
-        self.p = start_bgfd(args.build, work, bgfd_conf(), args.relay_cpu, capacity.RT)
+        self.p = start_bgfd(args.build, work, bgfd_conf(), args.relay_cpu, cap.RT)
         if not self.mgc.register():
             self.close()
             raise RuntimeError("bgfd did not register (see %s/bgfd.err)" % work)
