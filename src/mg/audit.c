@@ -163,13 +163,19 @@ static void stream_props(mg_exec_t *x, const mg_stream_t *s, const h248_prop_t *
     for (unsigned i = 0; i < sizeof(P) / sizeof(P[0]); i++) {
         int k = P[i].idx;
         if (!(s->p.pset & (1u << k)) || !wanted(req, P[i].pkg, P[i].name)) continue;
-        char full[32], buf[NETADDR_STRLEN];
+        char full[32], buf[NETADDR_STRLEN + 8];
         snprintf(full, sizeof(full), "%s/%s", P[i].pkg, P[i].name);
         switch (P[i].kind) {
         case 'b': add_s(x->a, &lc->props, full, s->p.pv[k] ? "ON" : "OFF"); break;
         case 'u': add_u(x->a, &lc->props, full, s->p.pv[k]); break;
         case 'a':
-            netaddr_format_ip(k == MG_P_SAM ? &s->p.sam : &s->p.lsa, buf, sizeof(buf));
+            if (k == MG_P_SAM && netaddr_is_set(&s->p.sam_net)) {
+                char ip[NETADDR_STRLEN];
+                netaddr_format_ip(&s->p.sam_net, ip, sizeof(ip));
+                snprintf(buf, sizeof(buf), "%s/%u", ip, s->p.sam_len);
+            } else {
+                netaddr_format_ip(k == MG_P_SAM ? &s->p.sam : &s->p.lsa, buf, sizeof(buf));
+            }
             add_s(x->a, &lc->props, full, buf);
             break;
         default:
@@ -345,6 +351,7 @@ static void caps_prop(mg_exec_t *x, h248_prop_t **l, const mg_pkg_def_t *pkg,
         break;
     }
     case MG_PT_UINT:
+    case MG_PT_CODEPOINT:
     case MG_PT_PORTRANGE: add_range(x->a, l, n, d->min, d->max); break;
     case MG_PT_HEXLIST: add_range(x->a, l, n, d->min, d->max); break; /* number of ids */
     default: h248_prop_add(x->a, l, mg_dup(x->a, n), H248_STR(""), false); break;
@@ -353,7 +360,7 @@ static void caps_prop(mg_exec_t *x, h248_prop_t **l, const mg_pkg_def_t *pkg,
         h248_prop_t *p = *l;
         while (p->next) p = p->next;
         if (d->type != MG_PT_BOOL && d->type != MG_PT_UINT && d->type != MG_PT_PORTRANGE &&
-            d->type != MG_PT_HEXLIST) {
+            d->type != MG_PT_HEXLIST && d->type != MG_PT_CODEPOINT) {
             p->kind = H248_VAL_NONE; /* free text / address: name only */
             p->nvalues = 0;
             p->values = NULL;

@@ -34,7 +34,9 @@ typedef struct mg_sprops {
     uint32_t pset;               /* bit i: property i set by the MGC */
     uint32_t pv[MG_P_COUNT];     /* value (bool, number, range low) */
     uint32_t pv2[MG_P_COUNT];    /* range high (spr) */
-    netaddr_t sam, lsa;          /* address values */
+    netaddr_t sam, lsa;          /* address values (sam: the mask) */
+    netaddr_t sam_net;           /* gm/sam given as addr/len: the address; unset otherwise */
+    uint8_t sam_len;             /* its prefix length */
     bool mode_set;
     dp_mode_t mode;
 } mg_sprops_t;

@@ -158,7 +158,11 @@ static void stream_merge(mg_engine_t *e, mg_stream_t *s, const mg_schg_t *sc)
             s->p.pv2[i] = sc->p.pv2[i];
         }
     s->p.pset |= sc->p.pset;
-    if (sc->p.pset & (1u << MG_P_SAM)) s->p.sam = sc->p.sam;
+    if (sc->p.pset & (1u << MG_P_SAM)) {
+        s->p.sam = sc->p.sam;
+        s->p.sam_net = sc->p.sam_net;
+        s->p.sam_len = sc->p.sam_len;
+    }
     if (sc->p.pset & (1u << MG_P_LSA)) s->p.lsa = sc->p.lsa;
     if (sc->p.mode_set) {
         s->p.mode_set = true;

@@ -32,7 +32,10 @@ void mg_build_req(const mg_engine_t *e, const mg_term_t *t, const mg_stream_t *s
     r->dscp = ISSET(MG_P_DSCP) ? (uint8_t)p->pv[MG_P_DSCP] : e->cfg.default_dscp;
     r->latch = ISSET(MG_P_LATCH) ? p->pv[MG_P_LATCH] != 0 : e->cfg.default_latch;
     r->filter.addr_on = ISSET(MG_P_SAF) && p->pv[MG_P_SAF];
-    if (ISSET(MG_P_SAM)) r->filter.mask = p->sam;
+    if (ISSET(MG_P_SAM)) {
+        r->filter.mask = p->sam;
+        r->filter.addr = p->sam_net; /* unset: the remote address */
+    }
     r->filter.port_on = ISSET(MG_P_SPF) && p->pv[MG_P_SPF];
     if (ISSET(MG_P_SPR)) {
         r->filter.port_lo = (uint16_t)p->pv[MG_P_SPR];
@@ -111,6 +114,18 @@ void mg_close_stream(mg_engine_t *e, mg_term_t *t, unsigned i, dp_gate_stats_t *
     free(s->local_sdp);
     free(s->remote_sdp);
     memset(s, 0, sizeof(*s));
+}
+
+void mg_mask_from_len(int family, unsigned len, netaddr_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->u.sa.sa_family = (sa_family_t)family;
+    uint8_t *b = family == AF_INET ? (uint8_t *)&out->u.v4.sin_addr : out->u.v6.sin6_addr.s6_addr;
+    unsigned bytes = family == AF_INET ? 4 : 16;
+    for (unsigned i = 0; i < bytes; i++) {
+        unsigned bits = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
+        b[i] = (uint8_t)(bits ? 0xFFu << (8 - bits) : 0);
+    }
 }
 
 /* ---- interception ------------------------------------------------------------------------- */

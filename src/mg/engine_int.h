@@ -105,6 +105,8 @@ void mg_li_apply(mg_engine_t *e, mg_term_t *t, bool asked);
 const char *mg_local_text(mg_exec_t *x, const mg_term_t *t, const mg_stream_t *s,
                           const mg_schg_t *sc);
 char *mg_xstrdup(const char *s);
+/* Netmask of prefix length len (family AF_INET / AF_INET6). */
+void mg_mask_from_len(int family, unsigned len, netaddr_t *out);
 /* Append Media{Stream{Local}} for t's streams (only those whose request had Local). */
 void mg_reply_local(mg_exec_t *x, h248_cmd_t *r, const mg_term_t *t, const mg_chg_t *c,
                     bool only_with_local);

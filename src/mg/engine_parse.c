@@ -196,8 +196,16 @@ static int parse_lc(mg_exec_t *x, const h248_local_control_t *lc, mg_schg_t *s, 
             netaddr_t a;
             h248_sdp_str_t str = {v.s, v.n};
             if (parse_addr_str(str, &a) < 0) return mg_fail(x, MG_ERR_BAD_VALUE, "bad address");
-            if (idx == MG_P_SAM) s->p.sam = a;
-            else s->p.lsa = a;
+            if (idx == MG_P_LSA) {
+                s->p.lsa = a;
+            } else if (v.u2) { /* addr/len: filter on that network */
+                s->p.sam_net = a;
+                s->p.sam_len = (uint8_t)v.u;
+                mg_mask_from_len(netaddr_family(&a), v.u, &s->p.sam);
+            } else { /* a plain address is the mask itself */
+                s->p.sam = a;
+                memset(&s->p.sam_net, 0, sizeof(s->p.sam_net));
+            }
         }
     }
     return 0;

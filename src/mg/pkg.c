@@ -30,7 +30,7 @@ static const mg_prop_def_t root_props[] = {
 };
 
 static const mg_prop_def_t ds_props[] = {
-    {"dscp", MG_PT_UINT, 0, 63, MG_IN_LC, false, NULL, "DiffServ code point of sent packets"},
+    {"dscp", MG_PT_CODEPOINT, 0, 63, MG_IN_LC, false, NULL, "DiffServ code point of sent packets"},
 };
 
 static const mg_prop_def_t gm_props[] = {
@@ -201,14 +201,37 @@ static int parse_hex32(const char *v, size_t n, uint32_t *out)
     return 0;
 }
 
-static int check_addr(const char *v, size_t n)
+/* "addr" or "addr/len"; out->s/n: the address part, out->u: len, out->u2: 1 when given. */
+static int check_addr(const char *v, size_t n, mg_pval_t *out)
 {
     char buf[NETADDR_STRLEN];
     netaddr_t a;
-    if (n == 0 || n >= sizeof(buf)) return -1;
-    memcpy(buf, v, n);
-    buf[n] = 0;
-    return netaddr_parse_ip(&a, buf, 0);
+    const char *slash = memchr(v, '/', n);
+    size_t an = slash ? (size_t)(slash - v) : n;
+    if (an == 0 || an >= sizeof(buf)) return -1;
+    memcpy(buf, v, an);
+    buf[an] = 0;
+    if (netaddr_parse_ip(&a, buf, 0) < 0) return -1;
+    out->s = v;
+    out->n = an;
+    out->u2 = 0;
+    if (slash) {
+        uint32_t len;
+        if (parse_u32(slash + 1, n - an - 1, &len) < 0) return -1;
+        if (len > (netaddr_family(&a) == AF_INET ? 32u : 128u)) return -1;
+        out->u = len;
+        out->u2 = 1;
+    }
+    return 0;
+}
+
+/* Decimal, or hex with "0x" or with a hex letter in it. */
+static int parse_codepoint(const char *v, size_t n, uint32_t *out)
+{
+    if (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) return parse_hex32(v + 2, n - 2, out);
+    for (size_t i = 0; i < n; i++)
+        if (isalpha((unsigned char)v[i])) return parse_hex32(v, n, out);
+    return parse_u32(v, n, out);
 }
 
 /* "lo-hi", "lo:hi" or a single port. */
@@ -248,9 +271,10 @@ int mg_pkg_check(const mg_prop_def_t *def, const char *v, size_t n, mg_pval_t *o
         out->n = n;
         return 0;
     case MG_PT_ADDR:
-        if (check_addr(v, n) < 0) return MG_ERR_BAD_VALUE;
-        out->s = v;
-        out->n = n;
+        return check_addr(v, n, out) < 0 ? MG_ERR_BAD_VALUE : 0;
+    case MG_PT_CODEPOINT:
+        if (parse_codepoint(v, n, &out->u) < 0 || out->u < def->min || out->u > def->max)
+            return MG_ERR_BAD_VALUE;
         return 0;
     case MG_PT_PORTRANGE:
         return check_portrange(v, n, out) < 0 ? MG_ERR_BAD_VALUE : 0;

@@ -51,11 +51,12 @@ typedef enum {
     MG_PT_BOOL = 0,   /* ON / OFF (also TRUE / FALSE) */
     MG_PT_UINT,       /* decimal, [min, max] */
     MG_PT_STRING,     /* token or quoted string, at most max characters */
-    MG_PT_ADDR,       /* IPv4 or IPv6 address literal */
+    MG_PT_ADDR,       /* IPv4 or IPv6 address literal, optionally /prefix-length */
     MG_PT_PORTRANGE,  /* port or "lo-hi" / [lo:hi] */
     MG_PT_ENUM,       /* one of enums[] */
     MG_PT_HEX,        /* hex digits, length min..max */
     MG_PT_HEXLIST,    /* list of 32-bit hex values, 1..max entries */
+    MG_PT_CODEPOINT,  /* decimal, or hex ("0x2e", or with a-f digits: "2e"), [min, max] */
 } mg_ptype_t;
 
 typedef struct mg_prop_def {
@@ -106,7 +107,7 @@ int mg_pkg_stat(const char *id, size_t n);
 /* A checked value. */
 typedef struct mg_pval {
     uint32_t u;                 /* BOOL (0/1), UINT, ENUM (index), PORTRANGE lo */
-    uint32_t u2;                /* PORTRANGE hi */
+    uint32_t u2;                /* PORTRANGE hi; ADDR: 1 when a /prefix-length (in u) was given */
     const char *s;              /* STRING / ADDR / HEX: view into the input */
     size_t n;
     uint32_t list[8];           /* HEXLIST */

@@ -79,11 +79,14 @@ static void packages_properties_and_values(void **state)
                     "rtp/nope}}}}}", "453");
     expect_error(f, MOD("Mode=Loopback"), "449");
     /* a value that is accepted is really kept */
-    const char *r = run(f, MOD("gm/saf=ON,gm/spr=[1000:2000],tman/pol=ON,tman/sdr=8000"));
+    const char *r = run(f, MOD("gm/saf=ON,gm/sam=192.0.2.0/24,gm/spr=[1000:2000],tman/pol=ON,"
+                               "tman/sdr=8000,ds/dscp=2e"));
     assert_has(r, "MF=ip/4/core/1");
     r = run(f, HDR "Transaction=28{Context=1{AuditValue=ip/4/core/1{Audit{Media}}}}");
     assert_has(r, "gm/saf=ON");
     assert_has(r, "gm/spr=1000-2000");
+    assert_has(r, "gm/sam=192.0.2.0/24");
+    assert_has(r, "ds/dscp=46");
     assert_has(r, "tman/sdr=8000");
     fx_free(f);
 }

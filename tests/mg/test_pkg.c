@@ -52,6 +52,11 @@ static void values_are_checked(void **state)
     assert_int_equal(mg_pkg_check(d, S("64"), &v), 449);
     assert_int_equal(mg_pkg_check(d, S("4x"), &v), 449);
     assert_int_equal(mg_pkg_check(d, S(""), &v), 449);
+    assert_int_equal(mg_pkg_check(d, S("2e"), &v), 0); /* hex, as controllers write it */
+    assert_int_equal(v.u, 46);
+    assert_int_equal(mg_pkg_check(d, S("0x2E"), &v), 0);
+    assert_int_equal(v.u, 46);
+    assert_int_equal(mg_pkg_check(d, S("b8"), &v), 449); /* a ToS byte, not a DSCP */
     assert_int_equal(mg_pkg_prop(S("gm/saf"), MG_IN_LC, &p, &d), 0);
     assert_int_equal(mg_pkg_check(d, S("on"), &v), 0);
     assert_int_equal(v.u, 1);
@@ -68,6 +73,12 @@ static void values_are_checked(void **state)
     assert_int_equal(mg_pkg_check(d, S("255.255.255.0"), &v), 0);
     assert_int_equal(mg_pkg_check(d, S("ffff::"), &v), 0);
     assert_int_equal(mg_pkg_check(d, S("300.1.1.1"), &v), 449);
+    assert_int_equal(mg_pkg_check(d, S("192.0.2.0/24"), &v), 0);
+    assert_int_equal(v.u2, 1);
+    assert_int_equal(v.u, 24);
+    assert_int_equal(v.n, 9);
+    assert_int_equal(mg_pkg_check(d, S("192.0.2.0/33"), &v), 449);
+    assert_int_equal(mg_pkg_check(d, S("2001:db8::/32"), &v), 0);
     assert_int_equal(mg_pkg_prop(S("root/MGProvisionalResponseTimerValue"), MG_IN_ROOT, &p, &d), 0);
     assert_int_equal(mg_pkg_check(d, S("499"), &v), 449);
     assert_int_equal(mg_pkg_check(d, S("3000"), &v), 0);
