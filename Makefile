@@ -11,10 +11,10 @@ ifeq ($(origin CC),default)
 CC      := gcc
 endif
 SAN     ?= 0
-BUILD   := build
+BUILD   ?= build
 OPT     ?= -O2
 ifeq ($(SAN),1)
-BUILD   := build/san
+BUILD   := $(BUILD)/san
 OPT     := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
