@@ -19,16 +19,18 @@
 %%   6. media: phone B sends to the second termination, the new Remote A2 gets it;
 %%   7. releases: Subtract of both with Audit{Statistics}; the statistics count that media;
 %%   8. stops bgfd with SIGTERM and takes its ServiceChange Graceful 905.
-%% Every reply is checked for its kind, ids and the absence of any error descriptor.
+%% Every reply is checked for its kind and ids, and refused if an Error descriptor appears
+%% anywhere in it (transaction, action or command level).
 %% Scenario i uses MGC port PORT_BASE+i, bgfd control port PORT_BASE+50+i and a quarter of
-%% the media range: bgfd's realm gets its lower half, the phones the upper half. ONLY (udp-pretty, tcp-compact, ...) runs one scenario.
+%% the media range: bgfd's realm gets its lower half, the phones the upper half.
+%% ONLY (udp-pretty, tcp-compact, ...) runs one scenario.
 -module(bgf_mgc).
 -behaviour(megaco_user).
 
 -include_lib("megaco/include/megaco.hrl").
 -include_lib("megaco/include/megaco_message_v3.hrl").
 
--export([main/1]).
+-export([main/1, errors/1]).
 -export([handle_connect/3, handle_disconnect/4, handle_syntax_error/4,
          handle_message_error/4, handle_trans_request/4, handle_trans_long_request/4,
          handle_trans_reply/5, handle_trans_ack/5, handle_unexpected_trans/4,
@@ -386,13 +388,27 @@ close_transport({udp, Sup, Sock}) ->
 close_transport({tcp, Sup}) ->
     catch megaco_tcp:stop_transport(Sup).
 
-%% megaco:call for one transaction; {ok, ActionReplies} or {error, Why}.
+%% megaco:call for one transaction; {ok, ActionReplies} or {error, Why}. A reply holding an
+%% Error descriptor at any depth is an error.
 call(CH, Actions) ->
-    case megaco:call(CH, Actions, []) of
-        {_PV, {ok, Replies}} when is_list(Replies) -> {ok, Replies};
-        {_PV, Replies} when is_list(Replies) -> {ok, Replies};
-        {_PV, Err} -> {error, Err}
+    R = case megaco:call(CH, Actions, []) of
+            {_PV, {ok, Replies}} when is_list(Replies) -> {ok, Replies};
+            {_PV, Replies} when is_list(Replies) -> {ok, Replies};
+            {_PV, Err} -> {error, Err}
+        end,
+    case R of
+        {ok, Rs} ->
+            case errors(Rs) of
+                [] -> R;
+                Errs -> {error, {error_descriptors, Errs}}
+            end;
+        _ -> R
     end.
+
+errors(#'ErrorDescriptor'{} = E) -> [E];
+errors(T) when is_tuple(T) -> errors(tuple_to_list(T));
+errors(L) when is_list(L) -> lists:append([errors(E) || E <- L]);
+errors(_) -> [].
 
 bgfd_config(Tr, MgcPort, MgPort, Min, Max) ->
     io_lib:format(
