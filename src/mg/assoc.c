@@ -195,7 +195,8 @@ static void request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done)
 {
     sync_timers(a);
     send_msg(a, &a->mgc, a->req.p, a->req.len);
-    if (mg_txn_out_add(a->txn, tid, &a->mgc.addr, a->req.p, a->req.len, mg_loop_now(a->loop),
+    /* the loop's cached clock may be stale here (at start, before the loop runs) */
+    if (mg_txn_out_add(a->txn, tid, &a->mgc.addr, a->req.p, a->req.len, mg_loop_now_update(a->loop),
                        done, a) < 0)
         LOG_ERR("out of memory tracking a request");
     tick_arm(a, a->cfg->retrans_initial_ms);
