@@ -23,8 +23,8 @@ static void check_form(const h248_message_t *m, h248_form_t form, arena_t *a)
     h248_message_t *m2 = NULL;
     h248_error_t err;
     if (h248_decode(t1, (size_t)need, a, &m2, &err) != H248_OK) {
-        fprintf(stderr, "encoding does not decode: %u:%u %s\n%s\n", err.line, err.col,
-                err.reason, t1);
+        fprintf(stderr, "encoding does not decode: %u:%u %s\n%s\n", err.line, err.col, err.reason,
+                t1);
         abort();
     }
     char why[256];

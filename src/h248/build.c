@@ -9,11 +9,12 @@
 /* ---- building trees ----------------------------------------------------------------------- */
 
 /* Append node at the end of the list that starts at head (lists link through `next`). */
-#define APPEND(head, node)                                                                   \
-    do {                                                                                     \
-        __typeof__(node) *pp_ = &(head);                                                     \
-        while (*pp_) pp_ = &(*pp_)->next;                                                    \
-        *pp_ = (node);                                                                       \
+#define APPEND(head, node)                                                                         \
+    do {                                                                                           \
+        __typeof__(node) *pp_ = &(head);                                                           \
+        while (*pp_)                                                                               \
+            pp_ = &(*pp_)->next;                                                                   \
+        *pp_ = (node);                                                                             \
     } while (0)
 
 h248_str_t h248_str_dup(arena_t *a, const char *p, size_t n)

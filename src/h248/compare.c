@@ -40,9 +40,9 @@ static bool str_eq(h248_str_t a, h248_str_t b)
     return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
-#define CHECK(c, cond, what)                                                                  \
-    do {                                                                                      \
-        if (!(cond)) return differ((c), (what));                                              \
+#define CHECK(c, cond, what)                                                                       \
+    do {                                                                                           \
+        if (!(cond)) return differ((c), (what));                                                   \
     } while (0)
 
 static bool values_eq(cmp_t *c, const h248_value_t *a, const h248_value_t *b)
@@ -103,7 +103,8 @@ static bool next_line(const char **p, const char *end, const char **line, size_t
 {
     const char *q = *p;
     for (;;) {
-        while (q < end && (*q == ' ' || *q == '\t')) q++;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
         if (q < end && (*q == '\r' || *q == '\n')) {
             q++;
             continue;
@@ -112,9 +113,11 @@ static bool next_line(const char **p, const char *end, const char **line, size_t
     }
     if (q >= end) return false;
     *line = q;
-    while (q < end && *q != '\r' && *q != '\n') q++;
+    while (q < end && *q != '\r' && *q != '\n')
+        q++;
     *p = q;
-    while (q > *line && (q[-1] == ' ' || q[-1] == '\t')) q--;
+    while (q > *line && (q[-1] == ' ' || q[-1] == '\t'))
+        q--;
     *n = (size_t)(q - *line);
     return true;
 }
@@ -192,8 +195,7 @@ static bool ts_eq(cmp_t *c, const h248_term_state_t *a, const h248_term_state_t 
         CHECK(c, a == b, "TerminationState presence");
         return true;
     }
-    CHECK(c, a->service_state == b->service_state && a->buffer == b->buffer &&
-                 a->audit == b->audit,
+    CHECK(c, a->service_state == b->service_state && a->buffer == b->buffer && a->audit == b->audit,
           "TerminationState");
     return props_eq(c, a->props, b->props);
 }
@@ -220,8 +222,9 @@ static bool event_list_eq(cmp_t *c, const h248_event_t *a, const h248_event_t *b
         CHECK(c, str_eq(a->name, b->name), "event name");
         CHECK(c, str_eq(a->timestamp, b->timestamp), "event time stamp");
         CHECK(c, a->has_stream == b->has_stream && a->stream == b->stream, "event stream");
-        CHECK(c, a->keep_active == b->keep_active && a->reset_events == b->reset_events &&
-                     a->nb == b->nb,
+        CHECK(c,
+              a->keep_active == b->keep_active && a->reset_events == b->reset_events &&
+                  a->nb == b->nb,
               "event flags");
         CHECK(c, a->has_embed_signals == b->has_embed_signals, "embedded signals presence");
         if (!signals_eq(c, a->embed_signals, b->embed_signals) ||
@@ -241,8 +244,9 @@ static bool events_eq(cmp_t *c, const h248_events_t *a, const h248_events_t *b)
         CHECK(c, a == b, "events presence");
         return true;
     }
-    CHECK(c, a->has_request_id == b->has_request_id &&
-                 (!a->has_request_id || a->request_id == b->request_id),
+    CHECK(c,
+          a->has_request_id == b->has_request_id &&
+              (!a->has_request_id || a->request_id == b->request_id),
           "request id");
     return event_list_eq(c, a->list, b->list);
 }
@@ -256,15 +260,12 @@ static bool signals_eq(cmp_t *c, const h248_signal_t *a, const h248_signal_t *b)
         CHECK(c, a->type == b->type, "SignalType");
         CHECK(c, a->has_duration == b->has_duration && a->duration == b->duration, "Duration");
         CHECK(c, a->notify_completion == b->notify_completion, "NotifyCompletion");
-        CHECK(c, a->keep_active == b->keep_active && a->direction == b->direction,
-              "signal flags");
+        CHECK(c, a->keep_active == b->keep_active && a->direction == b->direction, "signal flags");
         CHECK(c, a->has_request_id == b->has_request_id && a->request_id == b->request_id,
               "signal RequestID");
-        CHECK(c, a->has_intsig_delay == b->has_intsig_delay &&
-                     a->intsig_delay == b->intsig_delay,
+        CHECK(c, a->has_intsig_delay == b->has_intsig_delay && a->intsig_delay == b->intsig_delay,
               "IntsigDelay");
-        if (!signals_eq(c, a->list, b->list) || !props_eq(c, a->params, b->params))
-            return false;
+        if (!signals_eq(c, a->list, b->list) || !props_eq(c, a->params, b->params)) return false;
     }
     CHECK(c, !a && !b, "number of signals");
     return true;
@@ -277,9 +278,11 @@ static bool desc_list_eq(cmp_t *c, const h248_desc_t *a, const h248_desc_t *b);
 static bool sc_eq(cmp_t *c, const h248_service_change_t *a, const h248_service_change_t *b)
 {
     CHECK(c, a->method == b->method && str_eq(a->method_ext, b->method_ext), "Method");
-    if (!a->reason || !b->reason) CHECK(c, a->reason == b->reason, "Reason presence");
-    else CHECK(c, str_eq(a->reason->s, b->reason->s) && a->reason->quoted == b->reason->quoted,
-               "Reason");
+    if (!a->reason || !b->reason)
+        CHECK(c, a->reason == b->reason, "Reason presence");
+    else
+        CHECK(c, str_eq(a->reason->s, b->reason->s) && a->reason->quoted == b->reason->quoted,
+              "Reason");
     CHECK(c, a->has_delay == b->has_delay && a->delay == b->delay, "Delay");
     if (!mid_eq(c, a->address, b->address) || !mid_eq(c, a->mgc_id, b->mgc_id)) return false;
     CHECK(c, str_eq(a->profile, b->profile), "Profile");
@@ -307,18 +310,25 @@ static bool desc_eq(cmp_t *c, const h248_desc_t *a, const h248_desc_t *b)
         return tids_eq(c, a->u.mux.tids, b->u.mux.tids);
     case H248_D_EVENTS:
     case H248_D_EVENT_BUFFER:
-    case H248_D_OBSERVED_EVENTS: return events_eq(c, &a->u.events, &b->u.events);
-    case H248_D_SIGNALS: return signals_eq(c, a->u.signals, b->u.signals);
-    case H248_D_DIGITMAP: return dm_eq(c, &a->u.digitmap, &b->u.digitmap);
-    case H248_D_STATISTICS: return props_eq(c, a->u.stats, b->u.stats);
+    case H248_D_OBSERVED_EVENTS:
+        return events_eq(c, &a->u.events, &b->u.events);
+    case H248_D_SIGNALS:
+        return signals_eq(c, a->u.signals, b->u.signals);
+    case H248_D_DIGITMAP:
+        return dm_eq(c, &a->u.digitmap, &b->u.digitmap);
+    case H248_D_STATISTICS:
+        return props_eq(c, a->u.stats, b->u.stats);
     case H248_D_PACKAGES:
         for (pa = a->u.packages, pb = b->u.packages; pa && pb; pa = pa->next, pb = pb->next)
             CHECK(c, str_eq(pa->name, pb->name) && pa->version == pb->version, "package");
         CHECK(c, !pa && !pb, "number of packages");
         return true;
-    case H248_D_AUDIT: return desc_list_eq(c, a->u.audit, b->u.audit);
-    case H248_D_SERVICE_CHANGE: return sc_eq(c, &a->u.sc, &b->u.sc);
-    case H248_D_ERROR: return error_eq(c, &a->u.error, &b->u.error);
+    case H248_D_AUDIT:
+        return desc_list_eq(c, a->u.audit, b->u.audit);
+    case H248_D_SERVICE_CHANGE:
+        return sc_eq(c, &a->u.sc, &b->u.sc);
+    case H248_D_ERROR:
+        return error_eq(c, &a->u.error, &b->u.error);
     }
     return differ(c, "unknown descriptor kind");
 }
@@ -360,8 +370,9 @@ static bool ctx_props_eq(cmp_t *c, const h248_ctx_props_t *a, const h248_ctx_pro
     CHECK(c, a->has_topology == b->has_topology, "Topology presence");
     const h248_topology_t *x = a->topology, *y = b->topology;
     for (; x && y; x = x->next, y = y->next)
-        CHECK(c, str_eq(x->from, y->from) && str_eq(x->to, y->to) && x->dir == y->dir &&
-                     x->has_stream == y->has_stream && x->stream == y->stream,
+        CHECK(c,
+              str_eq(x->from, y->from) && str_eq(x->to, y->to) && x->dir == y->dir &&
+                  x->has_stream == y->has_stream && x->stream == y->stream,
               "Topology triple");
     CHECK(c, !x && !y, "number of Topology triples");
     CHECK(c, a->has_attrs == b->has_attrs && a->nctx_list == b->nctx_list, "ContextAttr");
@@ -377,8 +388,9 @@ static bool ctx_audit_eq(cmp_t *c, const h248_ctx_audit_t *a, const h248_ctx_aud
         return true;
     }
     CHECK(c, a->items == b->items, "ContextAudit items");
-    CHECK(c, a->sel_priority == b->sel_priority && a->sel_emergency == b->sel_emergency &&
-                 a->sel_ieps == b->sel_ieps && a->logic == b->logic,
+    CHECK(c,
+          a->sel_priority == b->sel_priority && a->sel_emergency == b->sel_emergency &&
+              a->sel_ieps == b->sel_ieps && a->logic == b->logic,
           "ContextAudit selection");
     return props_eq(c, a->props, b->props);
 }
@@ -435,8 +447,9 @@ bool h248_equal(const h248_message_t *a, const h248_message_t *b, char *why, siz
     if (!a->auth || !b->auth) {
         CHECK(&c, a->auth == b->auth, "authentication header presence");
     } else {
-        CHECK(&c, a->auth->spi == b->auth->spi && a->auth->seq == b->auth->seq &&
-                      str_eq(a->auth->data, b->auth->data),
+        CHECK(&c,
+              a->auth->spi == b->auth->spi && a->auth->seq == b->auth->seq &&
+                  str_eq(a->auth->data, b->auth->data),
               "authentication header");
     }
     if (!error_eq(&c, a->error, b->error)) return false;

@@ -14,6 +14,7 @@
 
 /* ---- tokens ----------------------------------------------------------------------------- */
 
+/* clang-format off */
 typedef enum {
     T_ADD, T_MODIFY, T_SUBTRACT, T_MOVE, T_AUDIT_VALUE, T_AUDIT_CAP, T_NOTIFY, T_SERVICE_CHANGE,
     T_CONTEXT, T_TRANSACTION, T_REPLY, T_PENDING, T_RESPONSE_ACK, T_ERROR, T_VERSION,
@@ -92,16 +93,18 @@ static const char *const TOK[T_COUNT][2] = {
     [T_RESET_EVENTS] = {"ResetEventsDescriptor", "RSE"}, [T_MTP] = {"MTP", "MTP"},
 };
 
+/* clang-format on */
+
 /* ---- output ----------------------------------------------------------------------------- */
 
 typedef struct enc {
     char *buf;
     size_t cap, len; /* len counts every byte, also those past cap */
     bool compact;
-    bool first;      /* no item written yet in the innermost open brace */
+    bool first; /* no item written yet in the innermost open brace */
     int depth;
     uint8_t ver;
-    int err;         /* H248_EINVAL once something could not be encoded */
+    int err; /* H248_EINVAL once something could not be encoded */
 } enc_t;
 
 static inline void put(enc_t *e, const char *s, size_t n)
@@ -156,15 +159,19 @@ static void nl(enc_t *e)
 /* " = " or "=" */
 static void eq(enc_t *e)
 {
-    if (e->compact) putc_(e, '=');
-    else put(e, " = ", 3);
+    if (e->compact)
+        putc_(e, '=');
+    else
+        put(e, " = ", 3);
 }
 
 /* Open a brace: the items that follow go one per line (pretty). */
 static void lb(enc_t *e)
 {
-    if (e->compact) putc_(e, '{');
-    else put(e, " {", 2);
+    if (e->compact)
+        putc_(e, '{');
+    else
+        put(e, " {", 2);
     e->depth++;
     e->first = true;
 }
@@ -181,8 +188,10 @@ static void rb(enc_t *e)
 {
     e->depth--;
     if (!e->compact) {
-        if (e->first) putc_(e, ' ');
-        else nl(e);
+        if (e->first)
+            putc_(e, ' ');
+        else
+            nl(e);
     }
     putc_(e, '}');
     e->first = false;
@@ -242,13 +251,19 @@ static void put_prop(enc_t *e, const h248_prop_t *p)
     case H248_VAL_SINGLE:
         if (p->values) put_value(e, p->values);
         break;
-    case H248_VAL_LIST: put_values(e, p, '[', ',', ']'); break;
-    case H248_VAL_ALT: put_values(e, p, '{', ',', '}'); break;
+    case H248_VAL_LIST:
+        put_values(e, p, '[', ',', ']');
+        break;
+    case H248_VAL_ALT:
+        put_values(e, p, '{', ',', '}');
+        break;
     case H248_VAL_RANGE:
         if (!p->values || !p->values->next || p->values->next->next) e->err = H248_EINVAL;
         put_values(e, p, '[', ':', ']');
         break;
-    default: e->err = H248_EINVAL; break;
+    default:
+        e->err = H248_EINVAL;
+        break;
     }
 }
 
@@ -274,15 +289,21 @@ static void put_mid(enc_t *e, const h248_mid_t *m)
         put_str(e, m->addr);
         putc_(e, '>');
         break;
-    case H248_MID_DEVICE: put_str(e, m->addr); return;
+    case H248_MID_DEVICE:
+        put_str(e, m->addr);
+        return;
     case H248_MID_MTP:
         tk(e, T_MTP);
         putc_(e, '{');
         put_str(e, m->addr);
         putc_(e, '}');
         return;
-    case H248_MID_PORT: put_u32(e, m->port); return;
-    default: e->err = H248_EINVAL; return;
+    case H248_MID_PORT:
+        put_u32(e, m->port);
+        return;
+    default:
+        e->err = H248_EINVAL;
+        return;
     }
     if (m->has_port) {
         putc_(e, ':');
@@ -309,10 +330,14 @@ static void put_tid_list(enc_t *e, const h248_termid_t *t)
 
 static void put_ctx_id(enc_t *e, uint32_t c)
 {
-    if (c == H248_CTX_NULL) putc_(e, '-');
-    else if (c == H248_CTX_CHOOSE) putc_(e, '$');
-    else if (c == H248_CTX_ALL) putc_(e, '*');
-    else put_u32(e, c);
+    if (c == H248_CTX_NULL)
+        putc_(e, '-');
+    else if (c == H248_CTX_CHOOSE)
+        putc_(e, '$');
+    else if (c == H248_CTX_ALL)
+        putc_(e, '*');
+    else
+        put_u32(e, c);
 }
 
 /* Token = number */
@@ -368,16 +393,20 @@ static void put_sdp_lines(enc_t *e, const char *p, size_t n)
     bool crlf = memchr(p, '\r', n) != NULL;
     const char *end = p + n;
     while (p < end) {
-        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
         const char *q = p, *t;
-        while (q < end && *q != '\r' && *q != '\n') q++;
-        for (t = q; t > p && (t[-1] == ' ' || t[-1] == '\t'); t--) continue;
+        while (q < end && *q != '\r' && *q != '\n')
+            q++;
+        for (t = q; t > p && (t[-1] == ' ' || t[-1] == '\t'); t--)
+            continue;
         if (t > p) {
             put(e, p, (size_t)(t - p));
             put(e, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
         }
         p = q;
-        while (p < end && (*p == '\r' || *p == '\n')) p++;
+        while (p < end && (*p == '\r' || *p == '\n'))
+            p++;
     }
 }
 
@@ -389,7 +418,8 @@ static void put_sdp_block(enc_t *e, tok_t t, const h248_sdp_block_t *b)
     tk(e, t);
     const char *p = b->text.p;
     size_t n = b->text.len;
-    while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++, n--;
+    while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++, n--;
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
         n--;
     bool empty = b->sdp ? b->sdp->ngroups == 0 : n == 0;
@@ -436,10 +466,14 @@ static void put_local_control(enc_t *e, const h248_local_control_t *lc)
         item(e);
         tk(e, T_MODE);
     }
-    if (lc->reserved_value >= 0) tok_tok(e, T_RESERVED_VALUE, lc->reserved_value ? T_ON : T_OFF);
-    else if (lc->audit & H248_AUD_RESERVED_VALUE) item(e), tk(e, T_RESERVED_VALUE);
-    if (lc->reserved_group >= 0) tok_tok(e, T_RESERVED_GROUP, lc->reserved_group ? T_ON : T_OFF);
-    else if (lc->audit & H248_AUD_RESERVED_GROUP) item(e), tk(e, T_RESERVED_GROUP);
+    if (lc->reserved_value >= 0)
+        tok_tok(e, T_RESERVED_VALUE, lc->reserved_value ? T_ON : T_OFF);
+    else if (lc->audit & H248_AUD_RESERVED_VALUE)
+        item(e), tk(e, T_RESERVED_VALUE);
+    if (lc->reserved_group >= 0)
+        tok_tok(e, T_RESERVED_GROUP, lc->reserved_group ? T_ON : T_OFF);
+    else if (lc->audit & H248_AUD_RESERVED_GROUP)
+        item(e), tk(e, T_RESERVED_GROUP);
     put_props(e, lc->props); /* stream-level properties of the seed form land here too */
     rb(e);
 }
@@ -465,10 +499,14 @@ static void put_term_state(enc_t *e, const h248_term_state_t *ts)
     lb(e);
     if (ts->service_state > H248_SVC_NONE && ts->service_state <= H248_SVC_IN_SERVICE)
         tok_tok(e, T_SERVICE_STATES, svc[ts->service_state]);
-    else if (ts->audit & H248_AUD_SERVICE_STATES) item(e), tk(e, T_SERVICE_STATES);
-    if (ts->buffer == H248_BUF_OFF) tok_tok(e, T_BUFFER, T_OFF);
-    else if (ts->buffer == H248_BUF_LOCKSTEP) tok_tok(e, T_BUFFER, T_LOCKSTEP);
-    else if (ts->audit & H248_AUD_BUFFER) item(e), tk(e, T_BUFFER);
+    else if (ts->audit & H248_AUD_SERVICE_STATES)
+        item(e), tk(e, T_SERVICE_STATES);
+    if (ts->buffer == H248_BUF_OFF)
+        tok_tok(e, T_BUFFER, T_OFF);
+    else if (ts->buffer == H248_BUF_LOCKSTEP)
+        tok_tok(e, T_BUFFER, T_LOCKSTEP);
+    else if (ts->audit & H248_AUD_BUFFER)
+        item(e), tk(e, T_BUFFER);
     put_props(e, ts->props);
     rb(e);
 }
@@ -555,8 +593,7 @@ static void put_event(enc_t *e, const h248_event_t *ev, bool observed)
         tk(e, T_NOTIFY_REGULATED);
         if (ev->nb_embed_signals || ev->nb_embed_events) {
             lb(e);
-            put_embed(e, ev->nb_embed_signals, ev->nb_embed_signals != NULL,
-                      ev->nb_embed_events);
+            put_embed(e, ev->nb_embed_signals, ev->nb_embed_signals != NULL, ev->nb_embed_events);
             rb(e);
         }
     }
@@ -626,7 +663,8 @@ static void put_signal(enc_t *e, const h248_signal_t *s)
     }
     if (s->keep_active) item(e), tk(e, T_KEEP_ACTIVE);
     static const tok_t dirs[] = {[H248_DIR_EXTERNAL] = T_EXTERNAL,
-                                 [H248_DIR_INTERNAL] = T_INTERNAL, [H248_DIR_BOTH] = T_BOTH};
+                                 [H248_DIR_INTERNAL] = T_INTERNAL,
+                                 [H248_DIR_BOTH] = T_BOTH};
     if (s->direction > H248_DIR_NONE && s->direction <= H248_DIR_BOTH)
         tok_tok(e, T_DIRECTION, dirs[s->direction]);
     if (s->has_request_id) tok_num(e, T_REQUEST_ID, s->request_id);
@@ -653,8 +691,8 @@ static void put_desc(enc_t *e, const h248_desc_t *d);
 static void put_services(enc_t *e, const h248_service_change_t *sc)
 {
     static const tok_t methods[] = {
-        [H248_SCM_FAILOVER] = T_FAILOVER, [H248_SCM_FORCED] = T_FORCED,
-        [H248_SCM_GRACEFUL] = T_GRACEFUL, [H248_SCM_RESTART] = T_RESTART,
+        [H248_SCM_FAILOVER] = T_FAILOVER,         [H248_SCM_FORCED] = T_FORCED,
+        [H248_SCM_GRACEFUL] = T_GRACEFUL,         [H248_SCM_RESTART] = T_RESTART,
         [H248_SCM_DISCONNECTED] = T_DISCONNECTED, [H248_SCM_HANDOFF] = T_HANDOFF};
     tk(e, T_SERVICES);
     lb(e);
@@ -705,11 +743,19 @@ static void put_services(enc_t *e, const h248_service_change_t *sc)
 /* ---- descriptors -------------------------------------------------------------------------- */
 
 static const tok_t DESC_TOK[] = {
-    [H248_D_MEDIA] = T_MEDIA, [H248_D_MODEM] = T_MODEM, [H248_D_MUX] = T_MUX,
-    [H248_D_EVENTS] = T_EVENTS, [H248_D_SIGNALS] = T_SIGNALS, [H248_D_DIGITMAP] = T_DIGITMAP,
-    [H248_D_EVENT_BUFFER] = T_EVENT_BUFFER, [H248_D_STATISTICS] = T_STATISTICS,
-    [H248_D_PACKAGES] = T_PACKAGES, [H248_D_OBSERVED_EVENTS] = T_OBSERVED_EVENTS,
-    [H248_D_AUDIT] = T_AUDIT, [H248_D_SERVICE_CHANGE] = T_SERVICES, [H248_D_ERROR] = T_ERROR,
+    [H248_D_MEDIA] = T_MEDIA,
+    [H248_D_MODEM] = T_MODEM,
+    [H248_D_MUX] = T_MUX,
+    [H248_D_EVENTS] = T_EVENTS,
+    [H248_D_SIGNALS] = T_SIGNALS,
+    [H248_D_DIGITMAP] = T_DIGITMAP,
+    [H248_D_EVENT_BUFFER] = T_EVENT_BUFFER,
+    [H248_D_STATISTICS] = T_STATISTICS,
+    [H248_D_PACKAGES] = T_PACKAGES,
+    [H248_D_OBSERVED_EVENTS] = T_OBSERVED_EVENTS,
+    [H248_D_AUDIT] = T_AUDIT,
+    [H248_D_SERVICE_CHANGE] = T_SERVICES,
+    [H248_D_ERROR] = T_ERROR,
 };
 
 static void put_modem(enc_t *e, const h248_modem_t *m)
@@ -760,13 +806,18 @@ static void put_desc(enc_t *e, const h248_desc_t *d)
     tk(e, DESC_TOK[d->kind]);
     if (d->bare) return;
     switch (d->kind) {
-    case H248_D_MEDIA: put_media(e, &d->u.media); break;
-    case H248_D_MODEM: put_modem(e, &d->u.modem); break;
+    case H248_D_MEDIA:
+        put_media(e, &d->u.media);
+        break;
+    case H248_D_MODEM:
+        put_modem(e, &d->u.modem);
+        break;
     case H248_D_MUX:
         eq(e);
         put_str(e, d->u.mux.type);
         lb(e);
-        for (const h248_termid_t *t = d->u.mux.tids; t; t = t->next) item(e), put_tid(e, t);
+        for (const h248_termid_t *t = d->u.mux.tids; t; t = t->next)
+            item(e), put_tid(e, t);
         rb(e);
         break;
     case H248_D_EVENTS:
@@ -780,8 +831,12 @@ static void put_desc(enc_t *e, const h248_desc_t *d)
         put_u32(e, d->u.events.request_id);
         put_event_list(e, d->u.events.list, true);
         break;
-    case H248_D_EVENT_BUFFER: put_event_list(e, d->u.events.list, false); break;
-    case H248_D_SIGNALS: put_signals_body(e, d->u.signals); break;
+    case H248_D_EVENT_BUFFER:
+        put_event_list(e, d->u.events.list, false);
+        break;
+    case H248_D_SIGNALS:
+        put_signals_body(e, d->u.signals);
+        break;
     case H248_D_DIGITMAP:
         eq(e);
         put_digitmap_value(e, &d->u.digitmap);
@@ -803,19 +858,25 @@ static void put_desc(enc_t *e, const h248_desc_t *d)
         break;
     case H248_D_AUDIT:
         lb(e);
-        for (const h248_desc_t *x = d->u.audit; x; x = x->next) item(e), put_desc(e, x);
+        for (const h248_desc_t *x = d->u.audit; x; x = x->next)
+            item(e), put_desc(e, x);
         rb(e);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
 /* ---- commands, actions, transactions ------------------------------------------------------ */
 
 static const tok_t CMD_TOK[] = {
-    [H248_CMD_ADD] = T_ADD, [H248_CMD_MODIFY] = T_MODIFY, [H248_CMD_SUBTRACT] = T_SUBTRACT,
-    [H248_CMD_MOVE] = T_MOVE, [H248_CMD_AUDIT_VALUE] = T_AUDIT_VALUE,
-    [H248_CMD_AUDIT_CAP] = T_AUDIT_CAP, [H248_CMD_NOTIFY] = T_NOTIFY,
+    [H248_CMD_ADD] = T_ADD,
+    [H248_CMD_MODIFY] = T_MODIFY,
+    [H248_CMD_SUBTRACT] = T_SUBTRACT,
+    [H248_CMD_MOVE] = T_MOVE,
+    [H248_CMD_AUDIT_VALUE] = T_AUDIT_VALUE,
+    [H248_CMD_AUDIT_CAP] = T_AUDIT_CAP,
+    [H248_CMD_NOTIFY] = T_NOTIFY,
     [H248_CMD_SERVICE_CHANGE] = T_SERVICE_CHANGE,
 };
 
@@ -832,16 +893,21 @@ static void put_cmd(enc_t *e, const h248_cmd_t *c)
     if (c->ctx_audit_reply) { /* AuditValue = Context { t1, t2 } */
         tk(e, T_CONTEXT);
         lb(e);
-        for (const h248_termid_t *t = c->tids; t; t = t->next) item(e), put_tid(e, t);
-        for (const h248_desc_t *d = c->descs; d; d = d->next) item(e), put_desc(e, d);
+        for (const h248_termid_t *t = c->tids; t; t = t->next)
+            item(e), put_tid(e, t);
+        for (const h248_desc_t *d = c->descs; d; d = d->next)
+            item(e), put_desc(e, d);
         rb(e);
         return;
     }
-    if (c->tid_list) put_tid_list(e, c->tids);
-    else put_tid(e, c->tids);
+    if (c->tid_list)
+        put_tid_list(e, c->tids);
+    else
+        put_tid(e, c->tids);
     if (!c->has_body && !c->descs) return;
     lb(e);
-    for (const h248_desc_t *d = c->descs; d; d = d->next) item(e), put_desc(e, d);
+    for (const h248_desc_t *d = c->descs; d; d = d->next)
+        item(e), put_desc(e, d);
     rb(e);
 }
 
@@ -862,8 +928,10 @@ static void put_topology(enc_t *e, const h248_topology_t *t)
         put(e, ", ", sep);
         put_str(e, t->to);
         put(e, ", ", sep);
-        if (t->dir < H248_TOPO_BOTHWAY || t->dir > H248_TOPO_ONEWAY_BOTH) e->err = H248_EINVAL;
-        else tk(e, dirs[t->dir]);
+        if (t->dir < H248_TOPO_BOTHWAY || t->dir > H248_TOPO_ONEWAY_BOTH)
+            e->err = H248_EINVAL;
+        else
+            tk(e, dirs[t->dir]);
         if (t->has_stream) {
             put(e, ", ", sep);
             tk(e, T_STREAM);
@@ -929,14 +997,16 @@ static void put_action(enc_t *e, const h248_action_t *a)
     lb(e);
     if (a->props) put_ctx_props(e, a->props);
     if (a->audit) put_ctx_audit(e, a->audit);
-    for (const h248_cmd_t *c = a->cmds; c; c = c->next) item(e), put_cmd(e, c);
+    for (const h248_cmd_t *c = a->cmds; c; c = c->next)
+        item(e), put_cmd(e, c);
     if (a->error) item(e), put_error(e, a->error);
     rb(e);
 }
 
 static void put_actions(enc_t *e, const h248_action_t *a)
 {
-    for (; a; a = a->next) item(e), put_action(e, a);
+    for (; a; a = a->next)
+        item(e), put_action(e, a);
 }
 
 static void put_txn(enc_t *e, const h248_txn_t *t)
@@ -984,7 +1054,9 @@ static void put_txn(enc_t *e, const h248_txn_t *t)
         }
         rb(e);
         break;
-    default: e->err = H248_EINVAL; break;
+    default:
+        e->err = H248_EINVAL;
+        break;
     }
 }
 
@@ -998,7 +1070,8 @@ static void put_message(enc_t *e, const h248_message_t *m)
         eq(e);
         for (int k = 0; k < 2; k++) {
             uint32_t v = k ? m->auth->seq : m->auth->spi;
-            for (int i = 7; i >= 0; i--, v >>= 4) tmp[i] = hex[v & 15];
+            for (int i = 7; i >= 0; i--, v >>= 4)
+                tmp[i] = hex[v & 15];
             put(e, k ? ":0x" : "0x", k ? 3 : 2);
             put(e, tmp, 8);
         }
@@ -1040,8 +1113,8 @@ static int finish(enc_t *e)
 
 int h248_encode(const h248_message_t *m, h248_form_t form, char *buf, size_t cap)
 {
-    enc_t e = {.buf = buf, .cap = buf ? cap : 0, .compact = form == H248_COMPACT,
-               .ver = m->version};
+    enc_t e = {
+        .buf = buf, .cap = buf ? cap : 0, .compact = form == H248_COMPACT, .ver = m->version};
     put_message(&e, m);
     return finish(&e);
 }
@@ -1054,13 +1127,14 @@ int h248_encoded_size(const h248_message_t *m, h248_form_t form)
     return e.len > INT_MAX - 1 ? H248_EINVAL : (int)e.len;
 }
 
-int h248_encode_txn(const h248_txn_t *t, uint8_t version, h248_form_t form, char *buf,
-                    size_t cap)
+int h248_encode_txn(const h248_txn_t *t, uint8_t version, h248_form_t form, char *buf, size_t cap)
 {
-    enc_t e = {.buf = buf, .cap = buf ? cap : 0, .compact = form == H248_COMPACT,
-               .ver = version, .first = true};
+    enc_t e = {.buf = buf,
+               .cap = buf ? cap : 0,
+               .compact = form == H248_COMPACT,
+               .ver = version,
+               .first = true};
     put_txn(&e, t);
     if (!e.compact && t->kind != H248_TXN_SEGMENT_REPLY) putc_(&e, '\n');
     return finish(&e);
 }
-

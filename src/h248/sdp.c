@@ -72,10 +72,12 @@ static size_t split(h248_sdp_str_t v, h248_sdp_str_t *tok, size_t max)
 {
     size_t k = 0, i = 0;
     while (i < v.n) {
-        while (i < v.n && is_blank(v.p[i])) i++;
+        while (i < v.n && is_blank(v.p[i]))
+            i++;
         if (i >= v.n) break;
         size_t s = i;
-        while (i < v.n && !is_blank(v.p[i])) i++;
+        while (i < v.n && !is_blank(v.p[i]))
+            i++;
         if (k < max) tok[k] = (h248_sdp_str_t){v.p + s, i - s};
         k++;
     }
@@ -87,9 +89,12 @@ static h248_sdp_af_t af_of(h248_sdp_str_t t)
     if (sv_ieq(t, "ip4")) return H248_SDP_AF_IP4;
     if (sv_ieq(t, "ip6")) return H248_SDP_AF_IP6;
     switch (kind_of(t)) {
-    case H248_SDP_CHOOSE: return H248_SDP_AF_CHOOSE;
-    case H248_SDP_WILD: return H248_SDP_AF_WILD;
-    default: return H248_SDP_AF_OTHER;
+    case H248_SDP_CHOOSE:
+        return H248_SDP_AF_CHOOSE;
+    case H248_SDP_WILD:
+        return H248_SDP_AF_WILD;
+    default:
+        return H248_SDP_AF_OTHER;
     }
 }
 
@@ -115,8 +120,9 @@ static int parse_origin(parser_t *ps, h248_sdp_line_t *l)
 {
     h248_sdp_str_t t[6];
     if (split(l->raw, t, 6) != 6)
-        return fail(ps, l->raw.p, "o= needs 6 fields: <user> <id> <version> <nettype> "
-                                  "<addrtype> <address>");
+        return fail(ps, l->raw.p,
+                    "o= needs 6 fields: <user> <id> <version> <nettype> "
+                    "<addrtype> <address>");
     h248_sdp_origin_t *o = &l->u.origin;
     o->username = t[0];
     o->sess_id = t[1];
@@ -258,8 +264,10 @@ static int new_group(parser_t *ps, build_t *b)
 {
     h248_sdp_group_t *g = arena_alloc(ps->a, sizeof(*g));
     if (!g) return H248_SDP_ENOMEM;
-    if (b->glast) b->glast->next = g;
-    else b->s->groups = g;
+    if (b->glast)
+        b->glast->next = g;
+    else
+        b->s->groups = g;
     b->glast = b->g = g;
     b->s->ngroups++;
     b->m = b->mlast = NULL;
@@ -271,8 +279,10 @@ static int new_media(parser_t *ps, build_t *b, h248_sdp_line_t *l)
 {
     h248_sdp_media_t *m = arena_alloc(ps->a, sizeof(*m));
     if (!m) return H248_SDP_ENOMEM;
-    if (b->mlast) b->mlast->next = m;
-    else b->g->media = m;
+    if (b->mlast)
+        b->mlast->next = m;
+    else
+        b->g->media = m;
     b->mlast = b->m = m;
     b->g->nmedia++;
     m->mline = l;
@@ -298,7 +308,8 @@ static int add_line(parser_t *ps, build_t *b, h248_sdp_line_t *l)
         return rc;
     }
     switch (l->type) {
-    case 'v': break;
+    case 'v':
+        break;
     case 'o':
         if (!session) goto raw;
         l->kind = H248_SDP_L_ORIGIN;
@@ -356,7 +367,8 @@ static int add_line(parser_t *ps, build_t *b, h248_sdp_line_t *l)
 /* The end of the line that starts at p: returns the index of the first EOL byte (or n). */
 static size_t line_end(const char *p, size_t i, size_t n)
 {
-    while (i < n && p[i] != '\n' && p[i] != '\r') i++;
+    while (i < n && p[i] != '\n' && p[i] != '\r')
+        i++;
     return i;
 }
 
@@ -383,16 +395,22 @@ int h248_sdp_parse(const char *p, size_t n, arena_t *a, struct h248_sdp **out,
         i = e;
         if (i < n && p[i] == '\r') i++;
         if (i < n && p[i] == '\n' && (i == e || p[i - 1] == '\r')) i++;
-        while (s < e && is_blank(p[s])) s++;
+        while (s < e && is_blank(p[s]))
+            s++;
         size_t t = e;
-        while (t > s && is_blank(p[t - 1])) t--;
+        while (t > s && is_blank(p[t - 1]))
+            t--;
         if (s == t || p[s] == ';') continue; /* blank line, or an H.248-style comment line */
         const char *nul = memchr(p + s, '\0', t - s);
         if (nul) return fail(&ps, nul, "NUL byte in SDP");
-        if (p[s] < 'a' || p[s] > 'z') return fail(&ps, p + s, "line does not start with a "
-                                                              "lower-case letter");
-        if (t - s < 2 || p[s + 1] != '=') return fail(&ps, p + s + 1, "expected '=' after the "
-                                                                      "line type");
+        if (p[s] < 'a' || p[s] > 'z')
+            return fail(&ps, p + s,
+                        "line does not start with a "
+                        "lower-case letter");
+        if (t - s < 2 || p[s + 1] != '=')
+            return fail(&ps, p + s + 1,
+                        "expected '=' after the "
+                        "line type");
         h248_sdp_line_t *l = arena_alloc(a, sizeof(*l));
         if (!l) return H248_SDP_ENOMEM;
         l->type = p[s];
@@ -482,8 +500,12 @@ static void put_line(out_t *o, const h248_sdp_line_t *l, const char *eol, size_t
         put_c(o, ' ');
         put_conn(o, &l->u.origin.conn);
         break;
-    case H248_SDP_L_CONN: put_conn(o, &l->u.conn); break;
-    case H248_SDP_L_MEDIA: put_mline(o, &l->u.m); break;
+    case H248_SDP_L_CONN:
+        put_conn(o, &l->u.conn);
+        break;
+    case H248_SDP_L_MEDIA:
+        put_mline(o, &l->u.m);
+        break;
     case H248_SDP_L_ATTR:
         put_sv(o, l->u.attr.name);
         if (l->u.attr.has_value) {
@@ -491,7 +513,9 @@ static void put_line(out_t *o, const h248_sdp_line_t *l, const char *eol, size_t
             put_sv(o, l->u.attr.value);
         }
         break;
-    default: put_sv(o, l->raw); break;
+    default:
+        put_sv(o, l->raw);
+        break;
     }
     put(o, eol, eoln);
 }
@@ -499,14 +523,16 @@ static void put_line(out_t *o, const h248_sdp_line_t *l, const char *eol, size_t
 size_t h248_sdp_write(const struct h248_sdp *s, unsigned flags, char *buf, size_t cap)
 {
     out_t o = {buf, cap, 0};
-    bool crlf = (flags & H248_SDP_W_CRLF) ||
-                (!(flags & H248_SDP_W_LF) && s->eol == H248_SDP_EOL_CRLF);
+    bool crlf =
+        (flags & H248_SDP_W_CRLF) || (!(flags & H248_SDP_W_LF) && s->eol == H248_SDP_EOL_CRLF);
     const char *eol = crlf ? "\r\n" : "\n";
     size_t eoln = crlf ? 2 : 1;
     for (const h248_sdp_group_t *g = s->groups; g; g = g->next) {
-        for (const h248_sdp_line_t *l = g->lines; l; l = l->next) put_line(&o, l, eol, eoln);
+        for (const h248_sdp_line_t *l = g->lines; l; l = l->next)
+            put_line(&o, l, eol, eoln);
         for (const h248_sdp_media_t *m = g->media; m; m = m->next)
-            for (const h248_sdp_line_t *l = m->lines; l; l = l->next) put_line(&o, l, eol, eoln);
+            for (const h248_sdp_line_t *l = m->lines; l; l = l->next)
+                put_line(&o, l, eol, eoln);
     }
     return o.len;
 }
@@ -533,7 +559,8 @@ static bool line_eq(const h248_sdp_line_t *a, const h248_sdp_line_t *b)
                str_eq(a->u.origin.sess_id, b->u.origin.sess_id) &&
                str_eq(a->u.origin.sess_version, b->u.origin.sess_version) &&
                conn_eq(&a->u.origin.conn, &b->u.origin.conn);
-    case H248_SDP_L_CONN: return conn_eq(&a->u.conn, &b->u.conn);
+    case H248_SDP_L_CONN:
+        return conn_eq(&a->u.conn, &b->u.conn);
     case H248_SDP_L_MEDIA: {
         const h248_sdp_mline_t *x = &a->u.m, *y = &b->u.m;
         if (!str_eq(x->media, y->media) || !str_eq(x->port_text, y->port_text) ||
@@ -547,7 +574,8 @@ static bool line_eq(const h248_sdp_line_t *a, const h248_sdp_line_t *b)
         return str_eq(a->u.attr.name, b->u.attr.name) &&
                a->u.attr.has_value == b->u.attr.has_value &&
                str_eq(a->u.attr.value, b->u.attr.value);
-    default: return str_eq(a->raw, b->raw);
+    default:
+        return str_eq(a->raw, b->raw);
     }
 }
 
@@ -577,7 +605,8 @@ bool h248_sdp_equal(const struct h248_sdp *a, const struct h248_sdp *b)
 static h248_sdp_group_t *group_at(const struct h248_sdp *s, size_t g)
 {
     h248_sdp_group_t *x = s ? s->groups : NULL;
-    while (x && g--) x = x->next;
+    while (x && g--)
+        x = x->next;
     return x;
 }
 

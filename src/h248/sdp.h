@@ -103,8 +103,8 @@ typedef struct h248_sdp_mline {
     h248_sdp_str_t media;     /* "audio", "video", "image", ... */
     h248_sdp_str_t port_text; /* as given (without /count) */
     h248_sdp_kind_t port_kind;
-    uint16_t port;  /* when port_kind == VALUE */
-    uint16_t count; /* /count, 0 when absent */
+    uint16_t port;        /* when port_kind == VALUE */
+    uint16_t count;       /* /count, 0 when absent */
     h248_sdp_str_t proto; /* "RTP/AVP", "RTP/SAVP", "udp", ... */
     h248_sdp_str_t *fmt;
     size_t nfmt;
@@ -143,26 +143,26 @@ typedef struct h248_sdp_line {
 /* A media section: the m= line and the lines up to the next m= or v=. */
 typedef struct h248_sdp_media {
     struct h248_sdp_media *next;
-    h248_sdp_line_t *mline;  /* its m= line (kind MEDIA) */
-    h248_sdp_line_t *lines;  /* m= first, then the section's other lines in order */
-    h248_sdp_mline_t *m;     /* == &mline->u.m */
-    h248_sdp_conn_t *conn;   /* first c= of the section, or NULL */
-    int ptime;               /* a=ptime, 0 when absent, -1 for `$` */
-    h248_sdp_dir_t dir;      /* this section's direction attribute, NONE if absent */
+    h248_sdp_line_t *mline; /* its m= line (kind MEDIA) */
+    h248_sdp_line_t *lines; /* m= first, then the section's other lines in order */
+    h248_sdp_mline_t *m;    /* == &mline->u.m */
+    h248_sdp_conn_t *conn;  /* first c= of the section, or NULL */
+    int ptime;              /* a=ptime, 0 when absent, -1 for `$` */
+    h248_sdp_dir_t dir;     /* this section's direction attribute, NONE if absent */
     size_t nrtpmap, nattr, nbw;
 } h248_sdp_media_t;
 
 /* One SDP description: from a v= line (or the start) to the next v= line. */
 typedef struct h248_sdp_group {
     struct h248_sdp_group *next;
-    h248_sdp_line_t *lines;   /* session-level lines, in order (v= first when given) */
-    bool has_version;         /* began with v= */
-    long version;             /* v= value (0) */
+    h248_sdp_line_t *lines; /* session-level lines, in order (v= first when given) */
+    bool has_version;       /* began with v= */
+    long version;           /* v= value (0) */
     h248_sdp_origin_t *origin;
-    h248_sdp_str_t name;      /* s= */
-    h248_sdp_conn_t *conn;    /* session-level c=, or NULL */
-    h248_sdp_dir_t dir;       /* session-level direction attribute */
-    h248_sdp_media_t *media;  /* media sections in order */
+    h248_sdp_str_t name;     /* s= */
+    h248_sdp_conn_t *conn;   /* session-level c=, or NULL */
+    h248_sdp_dir_t dir;      /* session-level direction attribute */
+    h248_sdp_media_t *media; /* media sections in order */
     size_t nmedia;
 } h248_sdp_group_t;
 
