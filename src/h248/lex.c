@@ -34,6 +34,31 @@ const uint8_t h248_cc[256] = {
 #undef AH
 #undef D
 
+/* token class of each byte, XOR TK_BAD (lex.h) */
+#define K(t) ((t) ^ TK_BAD)
+#define W K(TK_WORD)
+const uint8_t h248_tkc[256] = {
+    ['\t'] = K(TKC_WS), [' '] = K(TKC_WS), ['\r'] = K(TKC_WS), ['\n'] = K(TKC_WS),
+    [';'] = K(TKC_SEMI), ['"'] = K(TK_QSTR), ['{'] = K(TK_LBRACE), ['}'] = K(TK_RBRACE),
+    ['['] = K(TK_LSB), [']'] = K(TK_RSB), [','] = K(TK_COMMA), ['='] = K(TK_EQ),
+    [':'] = K(TK_COLON), ['>'] = K(TK_GT), ['<'] = K(TK_LT), ['#'] = K(TK_HASH),
+    ['+'] = W, ['-'] = W, ['&'] = W, ['!'] = W, ['_'] = W, ['/'] = W, ['\''] = W, ['?'] = W,
+    ['@'] = W, ['^'] = W, ['`'] = W, ['~'] = W, ['*'] = W, ['$'] = W, ['\\'] = W, ['('] = W,
+    [')'] = W, ['%'] = W, ['|'] = W, ['.'] = W,
+    ['0'] = W, ['1'] = W, ['2'] = W, ['3'] = W, ['4'] = W, ['5'] = W, ['6'] = W, ['7'] = W,
+    ['8'] = W, ['9'] = W,
+    ['A'] = W, ['B'] = W, ['C'] = W, ['D'] = W, ['E'] = W, ['F'] = W, ['G'] = W, ['H'] = W,
+    ['I'] = W, ['J'] = W, ['K'] = W, ['L'] = W, ['M'] = W, ['N'] = W, ['O'] = W, ['P'] = W,
+    ['Q'] = W, ['R'] = W, ['S'] = W, ['T'] = W, ['U'] = W, ['V'] = W, ['W'] = W, ['X'] = W,
+    ['Y'] = W, ['Z'] = W,
+    ['a'] = W, ['b'] = W, ['c'] = W, ['d'] = W, ['e'] = W, ['f'] = W, ['g'] = W, ['h'] = W,
+    ['i'] = W, ['j'] = W, ['k'] = W, ['l'] = W, ['m'] = W, ['n'] = W, ['o'] = W, ['p'] = W,
+    ['q'] = W, ['r'] = W, ['s'] = W, ['t'] = W, ['u'] = W, ['v'] = W, ['w'] = W, ['x'] = W,
+    ['y'] = W, ['z'] = W,
+};
+#undef W
+#undef K
+
 /* Fill the error record (line and column counted only now, on the error path) and unwind.
  * The reason has already been written. */
 static _Noreturn void unwind(parser_t *p, int rc, uint16_t code, const char *at)

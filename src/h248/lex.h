@@ -100,52 +100,62 @@ static inline void lx_skip(parser_t *p)
     p->pos = s;
 }
 
-/* Scan the next token at pos into p->tok. */
+/* What a byte starts, stored XOR TK_BAD so that the table's zero default means TK_BAD. */
+#define TKC_WS 0x20   /* SP, HTAB, CR, LF */
+#define TKC_SEMI 0x21 /* ";" comment */
+extern const uint8_t h248_tkc[256];
+
+/* Scan the next token at pos into p->tok: one table lookup on the first byte decides. */
 static inline void lx_scan(parser_t *p)
 {
-    lx_skip(p);
     const char *s = p->pos, *e = p->end;
     tok_t *t = &p->tok;
+    for (;;) {
+        if (s == e) {
+            t->t = TK_EOF;
+            break;
+        }
+        unsigned k = h248_tkc[(unsigned char)*s] ^ TK_BAD;
+        if (k == TK_WORD) {
+            const char *w = s++;
+            while (s < e && (h248_cc[(unsigned char)*s] & CC_SAFE)) s++;
+            t->t = TK_WORD;
+            t->at = t->p = w;
+            t->len = (uint32_t)(s - w);
+            t->kw = KW_UNSET; /* looked up on first use: most words are names and values */
+            p->pos = s;
+            return;
+        }
+        if (k <= TK_BAD && k != TK_QSTR) {
+            t->t = (uint8_t)k;
+            t->at = t->p = s;
+            t->len = 0;
+            t->kw = KW_NONE;
+            p->pos = s + 1;
+            return;
+        }
+        if (k == TKC_WS) {
+            s++;
+            uint64_t v; /* indentation of the pretty form: eight spaces at a time */
+            while (e - s >= 8 && (memcpy(&v, s, 8), v == 0x2020202020202020ull)) s += 8;
+        } else if (k == TKC_SEMI) {
+            while (s < e && !(h248_cc[(unsigned char)*s] & CC_EOL)) s++;
+        } else { /* TK_QSTR */
+            const char *q = memchr(s + 1, '"', (size_t)(e - s - 1));
+            if (!q) h248_fail(p, p->code, s, "unterminated quoted string");
+            t->t = TK_QSTR;
+            t->at = s;
+            t->p = s + 1;
+            t->len = (uint32_t)(q - s - 1);
+            t->kw = KW_NONE;
+            p->pos = q + 1;
+            return;
+        }
+    }
     t->at = t->p = s;
     t->len = 0;
     t->kw = KW_NONE;
-    if (s == e) {
-        t->t = TK_EOF;
-        return;
-    }
-    unsigned char c = (unsigned char)*s;
-    if (h248_cc[c] & CC_SAFE) {
-        const char *w = s++;
-        while (s < e && (h248_cc[(unsigned char)*s] & CC_SAFE)) s++;
-        t->t = TK_WORD;
-        t->len = (uint32_t)(s - w);
-        t->kw = KW_UNSET; /* looked up on first use: most words are names and values */
-        p->pos = s;
-        return;
-    }
-    p->pos = s + 1;
-    switch (c) {
-    case '{': t->t = TK_LBRACE; return;
-    case '}': t->t = TK_RBRACE; return;
-    case '[': t->t = TK_LSB; return;
-    case ']': t->t = TK_RSB; return;
-    case ',': t->t = TK_COMMA; return;
-    case '=': t->t = TK_EQ; return;
-    case ':': t->t = TK_COLON; return;
-    case '>': t->t = TK_GT; return;
-    case '<': t->t = TK_LT; return;
-    case '#': t->t = TK_HASH; return;
-    case '"': {
-        const char *q = memchr(s + 1, '"', (size_t)(e - s - 1));
-        if (!q) h248_fail(p, p->code, s, "unterminated quoted string");
-        t->t = TK_QSTR;
-        t->p = s + 1;
-        t->len = (uint32_t)(q - s - 1);
-        p->pos = q + 1;
-        return;
-    }
-    default: t->t = TK_BAD; return;
-    }
+    p->pos = s;
 }
 
 /* The lookahead token (scanned on first use). */
