@@ -532,7 +532,7 @@ int h248_encoded_size(const h248_message_t *m, h248_form_t form);
 int h248_encode_txn(const h248_txn_t *t, uint8_t version, h248_form_t form, char *buf,
                     size_t cap);
 
-/* ---- building trees (src/h248/encode.c) ------------------------------------------------- */
+/* ---- building trees (src/h248/build.c) -------------------------------------------------- */
 /* Each constructor allocates a zeroed node from a, fills the named fields, appends it at the
  * end of its parent's list and returns it, or returns NULL when the arena is exhausted.
  * Optional numbers start absent (priority -1, reserved_* -1). */
@@ -556,7 +556,7 @@ h248_error_desc_t *h248_error_new(arena_t *a, uint16_t code, h248_str_t text);
 /* Copy n bytes into the arena and return the view (for text built at run time). */
 h248_str_t h248_str_dup(arena_t *a, const char *p, size_t n);
 
-/* ---- small helpers (src/h248/decode.c) -------------------------------------------------- */
+/* ---- small helpers (src/h248/lex.c) ----------------------------------------------------- */
 
 /* A view of a C string. */
 h248_str_t h248_str(const char *s);
