@@ -109,7 +109,7 @@ typedef struct enc {
 
 static inline void put(enc_t *e, const char *s, size_t n)
 {
-    if (e->len <= e->cap && n <= e->cap - e->len) memcpy(e->buf + e->len, s, n);
+    if (n && e->len <= e->cap && n <= e->cap - e->len) memcpy(e->buf + e->len, s, n);
     e->len += n;
 }
 
@@ -430,7 +430,7 @@ static void put_sdp_block(enc_t *e, tok_t t, const h248_sdp_block_t *b)
     put(e, e->compact ? "{\n" : " {\n", e->compact ? 2 : 3);
     if (b->sdp) {
         size_t room = e->len < e->cap ? e->cap - e->len : 0;
-        e->len += h248_sdp_write(b->sdp, H248_SDP_W_ASIS, e->buf + e->len, room);
+        e->len += h248_sdp_write(b->sdp, H248_SDP_W_ASIS, room ? e->buf + e->len : NULL, room);
     } else {
         put_sdp_lines(e, p, n);
     }

@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "h248/h248.h"
 #include "h248/sdp.h"
@@ -129,6 +131,29 @@ static void buffer_too_small_reports_enospc_and_size(void **state)
     assert_memory_equal(buf, SEED_COMPACT, (size_t)need);
     assert_int_equal(buf[need], 'X'); /* no room for the NUL: none written */
     assert_int_equal(h248_encode(m, H248_COMPACT, NULL, 0), H248_ENOSPC);
+}
+
+/* Encode into buffers whose last byte touches a PROT_NONE page, for every capacity up to the
+ * size needed: a write past cap would fault. */
+static void never_writes_past_the_buffer_given(void **state)
+{
+    h248_message_t *m = every_construct(&A);
+    long pg = sysconf(_SC_PAGESIZE);
+    for (int form = H248_PRETTY; form <= H248_COMPACT; form++) {
+        int need = h248_encoded_size(m, (h248_form_t)form);
+        assert_true(need > 0);
+        size_t span = ((size_t)need / (size_t)pg + 2) * (size_t)pg;
+        char *mem = mmap(NULL, span + (size_t)pg, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(mem != MAP_FAILED);
+        assert_int_equal(mprotect(mem + span, (size_t)pg, PROT_NONE), 0);
+        for (int cap = 0; cap <= need + 1; cap++) {
+            char *buf = mem + span - cap;
+            int rc = h248_encode(m, (h248_form_t)form, buf, (size_t)cap);
+            assert_int_equal(rc, cap < need ? H248_ENOSPC : need);
+        }
+        munmap(mem, span + (size_t)pg);
+    }
 }
 
 static void service_change_golden_in_both_forms(void **state)
@@ -478,6 +503,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(buffer_too_small_reports_enospc_and_size, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(never_writes_past_the_buffer_given, setup, teardown),
         cmocka_unit_test_setup_teardown(service_change_golden_in_both_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(reply_pending_ack_and_message_error_golden, setup,
                                         teardown),
