@@ -5,6 +5,11 @@
 %% Each encoding is checked to decode again in megaco before it is written, so the corpus
 %% only holds text megaco itself stands behind.
 %%
+%% To the named messages it adds random ones (bgf_random_body.hrl), reproducible from a seed:
+%% BGF_CORPUS_RANDOM of them per version (default 15), BGF_CORPUS_SEED (default 20261125).
+%% A random draw that megaco cannot encode or read back is dropped; a named message that
+%% megaco cannot is an error.
+%%
 %%   erl -noshell -pa DIR -run bgf_corpus main OUTDIR
 %% writes OUTDIR/NAME.vN.pretty and OUTDIR/NAME.vN.compact, one message per file.
 -module(bgf_corpus).
@@ -48,11 +53,40 @@ main([Dir]) ->
     N = lists:foldl(fun({Name, V, Msg}, Acc) ->
                             Acc + write(Dir, Name, V, Msg, pretty) + write(Dir, Name, V, Msg, compact)
                     end, 0, all()),
-    io:format("~b messages written to ~s~n", [N, Dir]),
+    Seed = env_int("BGF_CORPUS_SEED", 20261125),
+    Count = env_int("BGF_CORPUS_RANDOM", 15),
+    {R, Dropped} = lists:foldl(
+                     fun({Name, V, Msg}, {Ok, Bad}) ->
+                             case {usable(V, Msg, pretty), usable(V, Msg, compact)} of
+                                 {true, true} ->
+                                     {Ok + write(Dir, Name, V, Msg, pretty)
+                                         + write(Dir, Name, V, Msg, compact), Bad};
+                                 _ -> {Ok, Bad + 1}
+                             end
+                     end, {0, 0}, random(Seed, Count)),
+    io:format("~b messages written to ~s (~b of them random, seed ~b; ~b random draws "
+              "megaco cannot round-trip dropped)~n", [N + R, Dir, R, Seed, Dropped]),
     halt(0);
 main(_) ->
     io:format(standard_error, "usage: bgf_corpus OUTDIR~n", []),
     halt(2).
+
+env_int(Var, Default) ->
+    case os:getenv(Var) of
+        false -> Default;
+        S -> list_to_integer(S)
+    end.
+
+%% Count random messages per version; each version draws from its own seed.
+random(Seed, Count) ->
+    [{Name, V, Msg} || {V, Mod} <- [{1, bgf_corpus_v1}, {2, bgf_corpus_v2}, {3, bgf_corpus_v3}],
+                       {Name, Msg} <- Mod:random_entries({Seed, V, 7}, Count)].
+
+usable(V, Msg, Form) ->
+    case encode(Form, V, Msg) of
+        {ok, Bin} -> element(1, decode(Bin)) == ok;
+        _ -> false
+    end.
 
 %% megaco's decode error is {error, [{reason, R}, {token, ...}, {chars, ...}]}: R says why.
 why({error, {error, L}}) when is_list(L) -> why({error, L});

@@ -5,10 +5,9 @@
 %% fields), so one module per version is compiled from this single body; fields that only
 %% exist in later versions are guarded with -if(?VSN >= N).
 %%
-%% entries() -> [{Name, Message}] for the version ?VSN. A message that a version cannot
+%% entries() -> [{Name, Message}] for the version ?VSN (exported by the including module). A message that a version cannot
 %% express is left out of that version's list.
 
--export([entries/0]).
 
 %%------------------------------------------------------------------------------------------
 %% Small builders

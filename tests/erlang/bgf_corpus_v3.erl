@@ -4,4 +4,6 @@
 -include_lib("megaco/include/megaco.hrl").
 -include_lib("megaco/include/megaco_message_v3.hrl").
 -define(VSN, 3).
+-export([entries/0, random_entries/2]).
 -include("bgf_corpus_body.hrl").
+-include("bgf_random_body.hrl").
