@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,9 +61,24 @@ static uint32_t to_epoll(unsigned ev)
     return ((ev & MG_EV_READ) ? EPOLLIN : 0u) | ((ev & MG_EV_WRITE) ? EPOLLOUT : 0u);
 }
 
+/* The data plane holds two sockets per gate, so control fds can be numbered high: the table
+ * grows to fit. */
+static int grow_slots(mg_loop_t *l, int fd)
+{
+    int n = l->max_fds ? l->max_fds : 64;
+    while (n <= fd) n *= 2;
+    io_slot_t *s = realloc(l->slots, (size_t)n * sizeof(*s));
+    if (!s) return -ENOMEM;
+    memset(s + l->max_fds, 0, (size_t)(n - l->max_fds) * sizeof(*s));
+    l->slots = s;
+    l->max_fds = n;
+    return 0;
+}
+
 int mg_loop_add(mg_loop_t *l, int fd, unsigned events, mg_io_fn fn, void *arg)
 {
-    if (fd < 0 || fd >= l->max_fds) return -EMFILE;
+    if (fd < 0) return -EBADF;
+    if (fd >= l->max_fds && grow_slots(l, fd) < 0) return -ENOMEM;
     struct epoll_event ev = {.events = to_epoll(events), .data.fd = fd};
     if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return -errno;
     l->slots[fd] = (io_slot_t){fn, arg, events};

@@ -22,10 +22,11 @@ struct mg_timer {
     int heap_idx;      /* -1 when not armed */
 };
 
+/* max_fds: initial size of the fd table (it grows as needed). */
 mg_loop_t *mg_loop_new(int max_fds);
 void mg_loop_free(mg_loop_t *l);
 
-/* Watch fd for events (MG_EV_*); fd < max_fds. 0 or -errno. */
+/* Watch fd for events (MG_EV_*). 0 or -errno. */
 int mg_loop_add(mg_loop_t *l, int fd, unsigned events, mg_io_fn fn, void *arg);
 int mg_loop_mod(mg_loop_t *l, int fd, unsigned events);
 void mg_loop_del(mg_loop_t *l, int fd);

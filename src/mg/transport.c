@@ -14,13 +14,15 @@
 
 #include "common/log.h"
 
-#define NET_MAX_FDS 4096
+#define NET_MAX_CONNS 256     /* TCP connections at once (an MGC or two need a handful) */
 #define RX_BATCH 16
 #define RX_SLOT 65536
 #define TX_BATCH 32
 #define WBUF_LIMIT (8u << 20) /* a peer that stops reading loses its connection */
 
 typedef struct tcp_conn {
+    mg_net_t *net;
+    int slot;             /* index in net->conn */
     int fd;
     netaddr_t remote;
     bool connecting;      /* outbound connect() in progress */
@@ -41,7 +43,7 @@ struct mg_net {
     int tcp[MG_MAX_LISTEN];
     netaddr_t tcp_addr[MG_MAX_LISTEN];
     unsigned ntcp;
-    tcp_conn_t *conn[NET_MAX_FDS];   /* by fd */
+    tcp_conn_t *conn[NET_MAX_CONNS]; /* open connections, unordered; NULL = free slot */
     /* UDP receive batch */
     struct mmsghdr rmsg[RX_BATCH];
     struct iovec riov[RX_BATCH];
@@ -109,7 +111,7 @@ fail:
 static void conn_free(mg_net_t *n, tcp_conn_t *c, const char *why)
 {
     mg_loop_del(n->loop, c->fd);
-    n->conn[c->fd] = NULL;
+    n->conn[c->slot] = NULL;
     mg_peer_t p = {MG_TRANSPORT_TCP, c->remote, c->fd};
     close(c->fd);
     char as[NETADDR_STRLEN];
@@ -150,7 +152,7 @@ static int conn_frames(mg_net_t *n, tcp_conn_t *c)
         if (f == 0) break;
         mg_peer_t p = {MG_TRANSPORT_TCP, c->remote, fd};
         n->rx(n->arg, &p, (const char *)c->rbuf + off + MG_TPKT_HDR, (size_t)f - MG_TPKT_HDR);
-        if (n->conn[fd] != c) return 1; /* closed by the layer above */
+        if (n->conn[c->slot] != c) return 1; /* closed by the layer above */
         off += (size_t)f;
     }
     memmove(c->rbuf, c->rbuf + off, c->rlen - off);
@@ -160,9 +162,8 @@ static int conn_frames(mg_net_t *n, tcp_conn_t *c)
 
 static void on_conn(mg_loop_t *l, int fd, unsigned ev, void *arg)
 {
-    mg_net_t *n = arg;
-    tcp_conn_t *c = n->conn[fd];
-    if (!c) return;
+    tcp_conn_t *c = arg;
+    mg_net_t *n = c->net;
     if (c->connecting) {
         int e = 0;
         socklen_t el = sizeof(e);
@@ -189,22 +190,26 @@ static void on_conn(mg_loop_t *l, int fd, unsigned ev, void *arg)
 
 static tcp_conn_t *conn_new(mg_net_t *n, int fd, const netaddr_t *remote)
 {
-    if (fd >= NET_MAX_FDS) return NULL;
+    int slot = 0;
+    while (slot < NET_MAX_CONNS && n->conn[slot]) slot++;
+    if (slot == NET_MAX_CONNS) return NULL;
     tcp_conn_t *c = calloc(1, sizeof(*c));
     if (!c || !(c->rbuf = malloc(MG_TPKT_MAX))) {
         free(c);
         return NULL;
     }
+    c->net = n;
+    c->slot = slot;
     c->fd = fd;
     c->remote = *remote;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (mg_loop_add(n->loop, fd, MG_EV_READ, on_conn, n) < 0) {
+    if (mg_loop_add(n->loop, fd, MG_EV_READ, on_conn, c) < 0) {
         free(c->rbuf);
         free(c);
         return NULL;
     }
-    n->conn[fd] = c;
+    n->conn[slot] = c;
     return c;
 }
 
@@ -365,10 +370,10 @@ void mg_net_flush(mg_net_t *n)
 
 void mg_net_close_all(mg_net_t *n)
 {
-    for (int fd = 0; fd < NET_MAX_FDS; fd++)
-        if (n->conn[fd]) {
-            conn_flush(n, n->conn[fd]);
-            conn_free(n, n->conn[fd], "shutting down");
+    for (int i = 0; i < NET_MAX_CONNS; i++)
+        if (n->conn[i]) {
+            conn_flush(n, n->conn[i]);
+            conn_free(n, n->conn[i], "shutting down");
         }
 }
 
@@ -392,11 +397,12 @@ void mg_net_free(mg_net_t *n)
 
 static tcp_conn_t *tcp_find(mg_net_t *n, const mg_peer_t *to)
 {
-    if (to->conn >= 0 && to->conn < NET_MAX_FDS && n->conn[to->conn]) return n->conn[to->conn];
-    if (to->conn >= 0) return NULL; /* that connection is gone */
-    for (int fd = 0; fd < NET_MAX_FDS; fd++)
-        if (n->conn[fd] && netaddr_equal(&n->conn[fd]->remote, &to->addr)) return n->conn[fd];
-    return NULL;
+    for (int i = 0; i < NET_MAX_CONNS; i++) {
+        tcp_conn_t *c = n->conn[i];
+        if (!c) continue;
+        if (to->conn >= 0 ? c->fd == to->conn : netaddr_equal(&c->remote, &to->addr)) return c;
+    }
+    return NULL; /* with to->conn >= 0: that connection is gone */
 }
 
 static tcp_conn_t *tcp_connect(mg_net_t *n, const netaddr_t *to)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -245,6 +246,34 @@ static void outbound_tcp_connects_on_first_send(void **state)
     run_for(f->loop, 20);
 }
 
+/* The data plane holds two sockets per gate: control sockets get high fd numbers. */
+static void tcp_works_with_high_fd_numbers(void **state)
+{
+    fixture_t *f = *state;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_max < 6000) skip();
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    int filler[5000], nf = 0;
+    while (nf < 5000 && (filler[nf] = dup(0)) >= 0) nf++;
+    int c = client(AF_INET, SOCK_STREAM, port_base() + 1);
+    assert_true(c > 4096);
+    f->log.echo = true;
+    const uint8_t good[] = {3, 0, 0, 6, 'h', 'i'};
+    assert_int_equal(send(c, good, 6, 0), 6);
+    run_for(f->loop, 50);
+    assert_int_equal(f->log.n, 1);
+    uint8_t buf[8];
+    assert_int_equal(recv(c, buf, sizeof(buf), 0), 6);
+    close(c);
+    run_for(f->loop, 20);
+    while (nf > 0) close(filler[--nf]);
+    rl.rlim_cur = old;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +282,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tcp_frames_split_and_packed_are_reassembled, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_tpkt_frame_closes_the_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(outbound_tcp_connects_on_first_send, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_works_with_high_fd_numbers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
