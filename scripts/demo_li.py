@@ -171,6 +171,32 @@ def media(alice, bob, a_port, b_port, seq0):
     return sum(ha) + sum(hb), sum(hb), sum(ha)
 
 
+def start_capture(port, path):
+    """tcpdump of the X3 stream when we may (root, tcpdump and tshark installed), else None."""
+    if os.geteuid() != 0 or not shutil.which("tcpdump") or not shutil.which("tshark"):
+        return None
+    p = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-w", path,
+                          "udp port %d" % port], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    procs.append(p)
+    end = time.time() + 5
+    while time.time() < end and p.poll() is None:
+        if "listening" in p.stderr.readline():
+            return p
+    return None
+
+
+def stop_capture(p):
+    if p is None:
+        return
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
@@ -201,6 +227,10 @@ def main(work):
         return
     df_port = int(m.group(1))
     say(ready)
+    cap = os.path.join(work, "x3-wire.pcap")
+    tcpdump = start_capture(df_port, cap)
+    if tcpdump:
+        say("tcpdump -i lo -w %s udp port %d   (the X3 stream on the wire)" % (cap, df_port))
 
     head("3. bgfd starts and registers with the MGC")
     mgc = Mgc()
@@ -294,6 +324,7 @@ def main(work):
 
     head("9. What the delivery function captured")
     time.sleep(0.3)
+    stop_capture(tcpdump)
     df.send_signal(signal.SIGTERM)
     out, err = df.communicate(timeout=10)
     try:
@@ -338,8 +369,24 @@ def main(work):
         lines = run(cmd.split(), timeout=30).stdout.splitlines()
         for line in lines[:3] + ["..."] + lines[-2:] if len(lines) > 5 else lines:
             say("  " + line.strip())
-    say("the X3 stream itself (as root): tcpdump -i lo -w x3.pcap udp port %d, then" % df_port)
-    say("tshark -r x3.pcap -d udp.port==%d,5gli -V" % df_port)
+    if tcpdump and os.path.exists(cap):
+        cmd = "tshark -r %s -d udp.port==%d,5gli -O 5gli -c 1" % (cap, df_port)
+        say(cmd + "   (the first X3 PDU)")
+        lines = run(cmd.split(), timeout=30).stdout.splitlines()
+        keep = False
+        for line in lines:
+            if line.startswith("5G Lawful Interception"):
+                keep = True
+            if keep and line.startswith("    ") and not line.startswith("        "):
+                m = re.match(r"\s*(Domain ID|Matched Target Identifier): ([0-9a-f]+)$", line)
+                if m:  # tshark 4.0 shows these strings as bytes
+                    line += '  ("%s")' % bytes.fromhex(m.group(2)).decode(errors="replace")
+                say("  " + line.strip())
+            if line.strip().startswith("Payload:"):
+                break
+    else:
+        say("the X3 stream itself (as root): tcpdump -i lo -w x3.pcap udp port %d, then" % df_port)
+        say("tshark -r x3.pcap -d udp.port==%d,5gli -V" % df_port)
     alice.close()
     bob.close()
 
