@@ -388,6 +388,20 @@ static void put_error(enc_t *e, const h248_error_desc_t *er)
 /* Raw SDP text, one line at a time: indentation, trailing blanks and blank lines (which pretty
  * input may carry) dropped, every line ended with the text's own line end (CRLF when it has
  * any, else LF). */
+/* Octet-string text: a '}' not already escaped becomes "\}" so it cannot close the descriptor
+ * (the decoder's text never holds one; hand-built text may). */
+static void put_escaped(enc_t *e, const char *p, size_t n)
+{
+    const char *start = p, *end = p + n, *q;
+    while ((q = memchr(p, '}', (size_t)(end - p))) != NULL) {
+        put(e, p, (size_t)(q - p));
+        if (q == start || q[-1] != '\\') putc_(e, '\\');
+        putc_(e, '}');
+        p = q + 1;
+    }
+    put(e, p, (size_t)(end - p));
+}
+
 static void put_sdp_lines(enc_t *e, const char *p, size_t n)
 {
     bool crlf = memchr(p, '\r', n) != NULL;
@@ -401,7 +415,7 @@ static void put_sdp_lines(enc_t *e, const char *p, size_t n)
         for (t = q; t > p && (t[-1] == ' ' || t[-1] == '\t'); t--)
             continue;
         if (t > p) {
-            put(e, p, (size_t)(t - p));
+            put_escaped(e, p, (size_t)(t - p));
             put(e, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
         }
         p = q;

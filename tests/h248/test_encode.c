@@ -111,6 +111,8 @@ static void raw_sdp_lines_lose_indentation_and_blank_lines(void **state)
     h248_stream_t *s = m->txns->actions->cmds->descs->u.media.streams;
     s->remote->text = S("\r\n      v=0\r\n\r\n\t  c=IN IP4 $\r\n    m=audio $ RTP/AVP 0\r\n   ");
     assert_has(enc(m, H248_COMPACT), "R{\nv=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 0\r\n}");
+    s->remote->text = S("v=0\na=x:}a\\}b}\n");
+    assert_has(enc(m, H248_COMPACT), "R{\nv=0\na=x:\\}a\\}b\\}\n}");
     s->remote->text = S("v=0\n  m=audio 1 RTP/AVP 0");
     assert_has(enc(m, H248_PRETTY), "Remote {\nv=0\nm=audio 1 RTP/AVP 0\n                }\n");
 }
