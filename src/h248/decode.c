@@ -289,7 +289,7 @@ static void parse_action(parser_t *p, h248_action_t *act)
             need_version(p, 3, 422, t);
             h248_ctx_props_t *cp = ctx_props(p, act);
             h248_prop_t **tail = &cp->attrs;
-            while (*tail) tail = &(*tail)->next;
+            if (cp->has_attrs) h248_fail(p, 422, t->at, "ContextAttr appears twice in the context");
             px_ctx_attr(p, &tail, cp);
             cp->has_attrs = true;
             break;

@@ -131,7 +131,7 @@ static uint16_t stream_id(parser_t *p)
 void px_topology(parser_t *p, h248_ctx_props_t *cp)
 {
     h248_topology_t **tail = &cp->topology;
-    while (*tail) tail = &(*tail)->next;
+    if (cp->has_topology) h248_fail(p, 422, p->tok.at, "Topology appears twice in the context");
     cp->has_topology = true;
     px_expect(p, TK_LBRACE, "'{' after Topology");
     do {
@@ -221,27 +221,30 @@ static h248_sdp_block_t *sdp_block(parser_t *p, h248_sdp_block_t *old, const tok
     return b;
 }
 
-static h248_local_control_t *lc_of(parser_t *p, h248_stream_t *s)
-{
-    if (!s->lc) {
-        s->lc = NEW(p, h248_local_control_t);
-        s->lc->reserved_value = s->lc->reserved_group = -1;
-    }
-    return s->lc;
-}
+/* A stream being decoded: its LocalControl property list grows at tail (properties come from
+ * LocalControl and from the stream level), so appending stays O(1). */
+typedef struct stream_ctx {
+    h248_stream_t *s;
+    h248_prop_t **tail; /* NULL until the stream has a LocalControl */
+    bool lc_seen;       /* an explicit LocalControl descriptor was decoded */
+} stream_ctx_t;
 
-static void append_prop(h248_prop_t **list, h248_prop_t *pr)
+static h248_local_control_t *lc_of(parser_t *p, stream_ctx_t *sc)
 {
-    while (*list) list = &(*list)->next;
-    *list = pr;
+    if (!sc->s->lc) {
+        sc->s->lc = NEW(p, h248_local_control_t);
+        sc->s->lc->reserved_value = sc->s->lc->reserved_group = -1;
+        sc->tail = &sc->s->lc->props;
+    }
+    return sc->s->lc;
 }
 
 /* LocalControl { Mode=..., ReservedValue=..., ReservedGroup=..., properties } */
-static void local_control(parser_t *p, h248_stream_t *s)
+static void local_control(parser_t *p, stream_ctx_t *sc, const tok_t *at)
 {
-    h248_local_control_t *lc = lc_of(p, s);
-    h248_prop_t **tail = &lc->props;
-    while (*tail) tail = &(*tail)->next;
+    if (sc->lc_seen) h248_fail(p, 448, at->at, "LocalControl appears twice in the stream");
+    sc->lc_seen = true;
+    h248_local_control_t *lc = lc_of(p, sc);
     px_expect(p, TK_LBRACE, "'{' after LocalControl");
     if (lx_accept(p, TK_RBRACE)) return;
     do {
@@ -273,8 +276,8 @@ static void local_control(parser_t *p, h248_stream_t *s)
             }
             continue;
         }
-        *tail = pkg_prop(p, t, "LocalControl");
-        tail = &(*tail)->next;
+        *sc->tail = pkg_prop(p, t, "LocalControl");
+        sc->tail = &(*sc->tail)->next;
     } while (lx_accept(p, TK_COMMA));
     px_expect(p, TK_RBRACE, "',' or '}' in LocalControl");
 }
@@ -294,14 +297,16 @@ static void statistics(parser_t *p, h248_prop_t **list)
 }
 
 /* One streamParm; returns false when t is none (so the caller can try media-level items). */
-static bool stream_parm(parser_t *p, h248_stream_t *s, const tok_t *t)
+static bool stream_parm(parser_t *p, stream_ctx_t *sc, const tok_t *t)
 {
+    h248_stream_t *s = sc->s;
     switch (tkw(t)) {
-    case KW_LOCALCONTROL: local_control(p, s); return true;
+    case KW_LOCALCONTROL: local_control(p, sc, t); return true;
     case KW_LOCAL: s->local = sdp_block(p, s->local, t); return true;
     case KW_REMOTE: s->remote = sdp_block(p, s->remote, t); return true;
     case KW_STATISTICS:
         need_version(p, 2, 444, t);
+        if (s->stats_present) h248_fail(p, 448, t->at, "Statistics appears twice in the stream");
         s->stats_present = true;
         statistics(p, &s->stats);
         return true;
@@ -312,7 +317,9 @@ static bool stream_parm(parser_t *p, h248_stream_t *s, const tok_t *t)
         {
             h248_prop_t *pr = px_prop(p, t);
             pr->flags |= H248_PROP_STREAM_LEVEL;
-            append_prop(&lc_of(p, s)->props, pr);
+            lc_of(p, sc);
+            *sc->tail = pr;
+            sc->tail = &pr->next;
         }
         return true;
     default: return false;
@@ -367,27 +374,28 @@ static void term_state(parser_t *p, h248_media_t *m, const tok_t *at)
 /* Media { TerminationState, stream-less parameters, Stream = N { ... } } */
 static void media(parser_t *p, h248_media_t *m)
 {
-    h248_stream_t **tail = &m->streams, *implicit = NULL;
+    h248_stream_t **tail = &m->streams;
+    stream_ctx_t implicit = {NULL, NULL, false};
     px_expect(p, TK_LBRACE, "'{' after Media");
     if (lx_accept(p, TK_RBRACE)) return;
     do {
         tok_t *t = px_word(p, "a Media parameter");
         if (tkw(t) == KW_STREAM) {
             uint16_t id = stream_id(p);
-            h248_stream_t *s = stream_new(p, &tail, id, true);
+            stream_ctx_t sc = {stream_new(p, &tail, id, true), NULL, false};
             px_expect(p, TK_LBRACE, "'{' after the stream id");
             if (lx_accept(p, TK_RBRACE)) continue;
             do {
                 tok_t *u = px_word(p, "a stream parameter");
-                if (!stream_parm(p, s, u))
+                if (!stream_parm(p, &sc, u))
                     h248_fail(p, 444, u->at, "unknown descriptor in Stream");
             } while (lx_accept(p, TK_COMMA));
             px_expect(p, TK_RBRACE, "',' or '}' in Stream");
         } else if (tkw(t) == KW_TERMSTATE) {
             term_state(p, m, t);
         } else {
-            if (!implicit) implicit = stream_new(p, &tail, 0, false);
-            if (!stream_parm(p, implicit, t))
+            if (!implicit.s) implicit.s = stream_new(p, &tail, 0, false);
+            if (!stream_parm(p, &implicit, t))
                 h248_fail(p, 444, t->at, "unknown descriptor in Media");
         }
     } while (lx_accept(p, TK_COMMA));

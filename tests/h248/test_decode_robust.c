@@ -11,7 +11,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "h248/compare.h"
@@ -236,6 +238,46 @@ static void deep_or_long_inputs_are_bounded(void **state)
     arena_free(&a);
 }
 
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Lists grow at their tail: many properties at stream level, interleaved with streams and
+ * many commands, decode in linear time (a quadratic walk would take many seconds here). */
+static void many_items_decode_in_linear_time(void **state)
+{
+    enum { N = 40000 };
+    size_t cap = (size_t)N * 48 + 256, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    n += (size_t)snprintf(buf + n, cap - n, "!/3 [1.2.3.4] T=1{C=1{A=t{M{");
+    for (int i = 0; i < N; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "a/b=%d,ST=%d{O{x/y=1},li/z=2},", i, i % 60000);
+    n += (size_t)snprintf(buf + n, cap - n, "O{MO=SR}}}");
+    for (int i = 0; i < N / 4; i++) n += (size_t)snprintf(buf + n, cap - n, ",MF=t%d", i);
+    n += (size_t)snprintf(buf + n, cap - n, "}}");
+    arena_t a;
+    arena_init(&a, 1 << 16, 0);
+    h248_message_t *m;
+    h248_error_t e;
+    double t0 = cpu_seconds();
+    int rc = h248_decode(buf, n, &a, &m, &e);
+    double dt = cpu_seconds() - t0;
+    if (rc != H248_OK) fail_msg("%u:%u %s", e.line, e.col, e.reason);
+    h248_stream_t *s = m->txns->actions->cmds->descs->u.media.streams;
+    unsigned props = 0;
+    for (h248_prop_t *p = s->lc->props; p; p = p->next) props++;
+    assert_int_equal(props, N);
+    assert_int_equal(s->lc->mode, H248_MODE_SENDRECV);
+    print_message("%zu bytes in %.3f s of CPU\n", n, dt);
+    assert_true(dt < 1.0);
+    arena_free(&a);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +285,7 @@ int main(void)
         cmocka_unit_test(every_truncated_prefix_fails_cleanly_at_the_guard_page),
         cmocka_unit_test(random_mutations_never_crash_and_what_decodes_round_trips),
         cmocka_unit_test(deep_or_long_inputs_are_bounded),
+        cmocka_unit_test(many_items_decode_in_linear_time),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
