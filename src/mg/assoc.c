@@ -61,7 +61,7 @@ struct mg_assoc {
     void (*leave_done)(void *arg);
     void *leave_arg;
     deferred_sc_t dsc;
-    mg_timer_t tick_timer, retry_timer, it_timer, defer_timer, leave_timer;
+    mg_timer_t tick_timer, retry_timer, it_timer, defer_timer, leave_timer, lost_timer;
 };
 
 static void reg_send(mg_assoc_t *a);
@@ -103,11 +103,23 @@ static void buf_printf(buf_t *b, const char *fmt, ...)
 static void log_message(const char *dir, const mg_peer_t *p, const char *msg, size_t len)
 {
     if (!log_enabled(LOG_LVL_DEBUG)) return;
-    static char masked[4096];
+    static char masked[MG_TPKT_MAX + 1024]; /* <hidden> may be longer than what it hides */
     char as[NETADDR_STRLEN];
-    mg_mask_li(msg, len, masked, sizeof(masked));
-    LOG_DEBUG("%s %s %s (%zu bytes):\n%s", dir, p->kind == MG_TRANSPORT_TCP ? "tcp" : "udp",
-              netaddr_format(&p->addr, as, sizeof(as)), len, masked);
+    size_t n = mg_mask_li(msg, len, masked, sizeof(masked));
+    const char *tr = p->kind == MG_TRANSPORT_TCP ? "tcp" : "udp";
+    netaddr_format(&p->addr, as, sizeof(as));
+    /* log lines hold about 4 KiB: a long message goes out in parts, cut at line ends */
+    size_t off = 0;
+    for (unsigned part = 1; off < n || part == 1; part++) {
+        size_t chunk = n - off > 3800 ? 3800 : n - off;
+        if (off + chunk < n) {
+            const char *nl = memrchr(masked + off, '\n', chunk);
+            if (nl && nl > masked + off) chunk = (size_t)(nl - (masked + off)) + 1;
+        }
+        LOG_DEBUG("%s %s %s (%zu bytes%s):\n%.*s", dir, tr, as, len,
+                  off + chunk < n || part > 1 ? ", in parts" : "", (int)chunk, masked + off);
+        off += chunk;
+    }
 }
 
 static void send_msg(mg_assoc_t *a, const mg_peer_t *to, const char *msg, size_t len)
@@ -745,10 +757,19 @@ static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
     if (any) send_msg(a, from, a->rep.p, a->rep.len);
 }
 
+static void on_lost_timer(mg_loop_t *l, mg_timer_t *t, void *arg)
+{
+    mgc_lost(arg, "TCP connection closed");
+}
+
+/* A TCP connection to the MGC we are registered with closed: the MGC is lost (acted on from
+ * a timer: this runs inside the transport). */
 static void on_close(void *arg, const mg_peer_t *peer, const char *why)
 {
     mg_assoc_t *a = arg;
-    if (a->mgc.kind == MG_TRANSPORT_TCP && a->mgc.conn == peer->conn) a->mgc.conn = -1;
+    if (a->mgc.kind != MG_TRANSPORT_TCP || !netaddr_equal(&peer->addr, &a->mgc.addr)) return;
+    a->mgc.conn = -1;
+    if (a->state == MG_ASSOC_REGISTERED) mg_timer_start(a->loop, &a->lost_timer, 0);
 }
 
 /* ---- leave, reload, life cycle ---- */
@@ -833,6 +854,7 @@ mg_assoc_t *mg_assoc_new(mg_loop_t *l, mg_config_t *cfg, char *err, size_t errle
     mg_timer_init(&a->it_timer, on_inactive, a);
     mg_timer_init(&a->defer_timer, on_deferred_sc, a);
     mg_timer_init(&a->leave_timer, on_leave_timer, a);
+    mg_timer_init(&a->lost_timer, on_lost_timer, a);
     mg_txn_timers_t tm = {0};
     a->txn = mg_txn_new(&tm);
     if (!a->txn) {
@@ -857,6 +879,7 @@ void mg_assoc_free(mg_assoc_t *a)
     mg_timer_stop(a->loop, &a->it_timer);
     mg_timer_stop(a->loop, &a->defer_timer);
     mg_timer_stop(a->loop, &a->leave_timer);
+    mg_timer_stop(a->loop, &a->lost_timer);
     a->state = MG_ASSOC_GONE;
     mg_txn_free(a->txn);
     mg_net_free(a->net);
