@@ -11,6 +11,17 @@
 
 #define HDR "MEGACO/3 [127.0.0.1]:2945\n"
 
+/* A UDP socket on 127.0.0.1:port. */
+static int udp_at(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
 static const char *ADD1 =
     HDR "Transaction=1{Context=${Add=${Media{Stream=1{LocalControl{Mode=SendReceive},"
         "Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
@@ -142,6 +153,18 @@ static void no_port_is_handed_out_twice_and_exhaustion_is_510(void **state)
     fx_free(f);
 }
 
+static void a_port_in_use_elsewhere_is_skipped(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(4, 0);
+    int busy = udp_at(fx_port_base()); /* the first pair's RTP port, taken by someone else */
+    const char *r = run(f, ADD1);
+    assert_has(r, "A=ip/4/core/1{");
+    assert_int_equal(fx_mport(r), fx_port_base() + 2);
+    close(busy);
+    fx_free(f);
+}
+
 static void move_takes_a_termination_to_another_context(void **state)
 {
     (void)state;
@@ -202,17 +225,6 @@ static void hanging_termination_is_notified_when_asked(void **state)
     assert_int_equal(f->nsent, 1); /* only the termination that asked for thb */
     assert_has(f->sent, "C=1{N=ip/4/core/1{OE=9{hangterm/thb}}}");
     fx_free(f);
-}
-
-/* A UDP socket on 127.0.0.1:port. */
-static int udp_at(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    return fd;
 }
 
 static void send_to(int fd, uint16_t port, uint16_t seq)
@@ -324,6 +336,7 @@ int main(void)
         cmocka_unit_test(subtract_returns_statistics_and_frees_ports),
         cmocka_unit_test(subtract_all_in_all_contexts),
         cmocka_unit_test(no_port_is_handed_out_twice_and_exhaustion_is_510),
+        cmocka_unit_test(a_port_in_use_elsewhere_is_skipped),
         cmocka_unit_test(move_takes_a_termination_to_another_context),
         cmocka_unit_test(root_properties_and_inactivity_event),
         cmocka_unit_test(hanging_termination_is_notified_when_asked),
