@@ -24,7 +24,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default="build/bench")
     ap.add_argument("--windows", default="1,16,64,256")
-    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--rt", type=int, default=1)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

@@ -35,7 +35,10 @@ for r in direct minfwd rtpengine dpfwd bgfd dpfwd-li1pc7 dpfwd-li100pc1; do
     [ -s "$OUT/$r.dat" ] && relays="$relays $r"
 done
 if command -v gnuplot >/dev/null && [ -n "$relays" ]; then
-    gnuplot -e "dir='$OUT'; out='$OUT/relay-capacity.png'; relays='$relays'" bench/plot.gp &&
+    # x axis: up to the largest N tried on a real relay (direct, the generator alone, goes further)
+    xmax=$(for r in $relays; do [ "$r" = direct ] || grep -v '^#' "$OUT/$r.dat"; done |
+        awk 'BEGIN{m=0} $1>m{m=$1} END{print int(m*1.15)+1}')
+    gnuplot -e "dir='$OUT'; out='$OUT/relay-capacity.png'; relays='$relays'; xmax=$xmax" bench/plot.gp &&
         echo "plot: $OUT/relay-capacity.png"
     if [ "${BENCH_PUBLISH:-0}" = 1 ]; then
         mkdir -p docs/img/bench-data
