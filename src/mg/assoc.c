@@ -436,7 +436,8 @@ static void mgc_lost(mg_assoc_t *a, const char *why)
     a->lost = true;
     a->lost_idx = a->mgc_idx;
     a->tried = 0;
-    use_list_mgc(a, a->mgc_idx + 1);
+    /* from the primary, unless the primary is the one that failed (H.248.1 11.5) */
+    use_list_mgc(a, a->lost_idx == 0 && a->cfg->nmgc > 1 ? 1 : 0);
     reg_send(a);
 }
 
