@@ -896,7 +896,9 @@ static const tok_t CMD_TOK[] = {
 
 static void put_cmd(enc_t *e, const h248_cmd_t *c)
 {
-    if (c->kind < H248_CMD_ADD || c->kind > H248_CMD_SERVICE_CHANGE || !c->tids) {
+    /* AuditValue = Context { Error } names no termination; every other form names one */
+    if (c->kind < H248_CMD_ADD || c->kind > H248_CMD_SERVICE_CHANGE ||
+        (!c->tids && !c->ctx_audit_reply)) {
         e->err = H248_EINVAL;
         return;
     }

@@ -451,6 +451,9 @@ static const struct sample CORPUS[] = {
     {"v3 AuditValue reply naming a context's terminations",
      "MEGACO/3 [192.0.2.1]:2944\n"
      "Reply = 55 { Context = 5 { AuditValue = Context { t1, t2 } } }\n"},
+    {"v3 AuditValue reply with an error instead of a context's terminations",
+     "MEGACO/3 [192.0.2.1]:2944\n"
+     "Reply = 57 { Context = 5 { AuditValue = Context { Error = 411 { \"unknown\" } } } }\n"},
     {"v3 ServiceChangeInc and inactivity timer event on ROOT",
      "MEGACO/3 [192.0.2.1]:2944\n"
      "Transaction = 56 { Context = - {\n"
