@@ -31,8 +31,8 @@ typedef struct bgfd {
     mg_engine_t *eng;
     mg_assoc_t *assoc;
     int sigfd;
-    int leaving;         /* SIGTERMs seen */
-    bool debug_forced;   /* -d: keep debug across reloads */
+    int leaving;       /* SIGTERMs seen */
+    bool debug_forced; /* -d: keep debug across reloads */
 } bgfd_t;
 
 static void usage(FILE *f)
@@ -185,7 +185,8 @@ static int start(bgfd_t *b, char *err, size_t errlen)
                       .li_update = li_tap_update};
     b->dp = dp_start(&dc, err, errlen);
     if (!b->dp) return -1;
-    if (!(b->loop = mg_loop_new(4096))) return snprintf(err, errlen, "event loop: out of memory"), -1;
+    if (!(b->loop = mg_loop_new(4096)))
+        return snprintf(err, errlen, "event loop: out of memory"), -1;
     if (setup_signals(b) < 0) return snprintf(err, errlen, "signals: %s", strerror(errno)), -1;
     b->assoc = mg_assoc_new(b->loop, c, err, errlen);
     if (!b->assoc) return -1;

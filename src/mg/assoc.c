@@ -26,37 +26,37 @@ typedef struct deferred_sc {
     h248_sc_method_t method;
     uint32_t delay_s;
     bool has_target;
-    netaddr_t target;        /* MgcIdToTry for HandOff */
+    netaddr_t target; /* MgcIdToTry for HandOff */
 } deferred_sc_t;
 
 struct mg_assoc {
     mg_loop_t *loop;
-    mg_config_t *cfg;        /* owner: bgfd main; changed in place on SIGHUP */
+    mg_config_t *cfg; /* owner: bgfd main; changed in place on SIGHUP */
     mg_net_t *net;
     mg_txn_t *txn;
     mg_engine_t *eng;
-    arena_t in_arena;        /* the received message and its replies */
-    arena_t out_arena;       /* requests we build */
-    buf_t rep;               /* reply message being assembled */
-    buf_t req;               /* request message being assembled */
-    buf_t txt;               /* one encoded transaction */
-    h248_mid_t mid;          /* our mId (views into cfg->mid, which never changes) */
+    arena_t in_arena;  /* the received message and its replies */
+    arena_t out_arena; /* requests we build */
+    buf_t rep;         /* reply message being assembled */
+    buf_t req;         /* request message being assembled */
+    buf_t txt;         /* one encoded transaction */
+    h248_mid_t mid;    /* our mId (views into cfg->mid, which never changes) */
     mg_assoc_state_t state;
-    uint8_t version;         /* negotiated H.248 version */
+    uint8_t version; /* negotiated H.248 version */
     /* the MGC */
-    unsigned mgc_idx;        /* index in cfg->mgc */
-    mg_peer_t mgc;           /* where our requests go */
-    unsigned tried;          /* MGCs tried in this round without an answer */
-    uint32_t round_wait_ms;  /* back-off between rounds of the whole list */
-    bool lost;               /* registering after losing mgc lost_idx */
+    unsigned mgc_idx;       /* index in cfg->mgc */
+    mg_peer_t mgc;          /* where our requests go */
+    unsigned tried;         /* MGCs tried in this round without an answer */
+    uint32_t round_wait_ms; /* back-off between rounds of the whole list */
+    bool lost;              /* registering after losing mgc lost_idx */
     unsigned lost_idx;
     h248_sc_method_t reg_method;
     const char *reg_reason;
     uint32_t reg_tid;
     /* inactivity (it/ito on ROOT) */
     uint32_t mit_ms;
-    uint32_t it_rid;         /* RequestID of the Events descriptor that asked for it/ito */
-    uint32_t it_tid;         /* outstanding inactivity Notify, 0 = none */
+    uint32_t it_rid; /* RequestID of the Events descriptor that asked for it/ito */
+    uint32_t it_tid; /* outstanding inactivity Notify, 0 = none */
     /* leave */
     void (*leave_done)(void *arg);
     void *leave_arg;
@@ -73,7 +73,8 @@ static int buf_reserve(buf_t *b, size_t more)
 {
     if (b->len + more + 1 <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 65536;
-    while (cap < b->len + more + 1) cap *= 2;
+    while (cap < b->len + more + 1)
+        cap *= 2;
     char *p = realloc(b->p, cap);
     if (!p) return -ENOMEM;
     b->p = p;
@@ -146,8 +147,8 @@ static int encode_txn(mg_assoc_t *a, const h248_txn_t *t, uint8_t version, bool 
     for (;;) {
         a->txt.len = 0;
         if (buf_reserve(&a->txt, want) < 0) return H248_ENOMEM;
-        int n = h248_encode_txn(t, version, compact ? H248_COMPACT : H248_PRETTY, a->txt.p,
-                                a->txt.cap);
+        int n =
+            h248_encode_txn(t, version, compact ? H248_COMPACT : H248_PRETTY, a->txt.p, a->txt.cap);
         if (n != H248_ENOSPC) return n;
         if (a->txt.cap >= (1u << 24)) return H248_ENOSPC;
         want = a->txt.cap * 2; /* too small: grow and encode again */
@@ -266,8 +267,8 @@ static int send_service_change(mg_assoc_t *a, h248_sc_method_t method, const cha
 
 static const char *method_name(h248_sc_method_t m)
 {
-    static const char *n[] = {"-", "Failover", "Forced", "Graceful", "Restart", "Disconnected",
-                              "HandOff", "extension"};
+    static const char *n[] = {"-",       "Failover",     "Forced",  "Graceful",
+                              "Restart", "Disconnected", "HandOff", "extension"};
     return (unsigned)m < sizeof(n) / sizeof(n[0]) ? n[m] : "?";
 }
 
@@ -281,7 +282,8 @@ static void registered(mg_assoc_t *a, const h248_service_change_t *sc)
     a->version = (uint8_t)a->cfg->h248_version;
     if (sc && sc->version && sc->version < a->version) a->version = sc->version;
     LOG_NOTICE("registered with MGC %s (%s, version %u)",
-               netaddr_format(&a->mgc.addr, as, sizeof(as)), method_name(a->reg_method), a->version);
+               netaddr_format(&a->mgc.addr, as, sizeof(as)), method_name(a->reg_method),
+               a->version);
     if (a->mit_ms) mg_timer_start(a->loop, &a->it_timer, a->mit_ms);
 }
 
@@ -304,7 +306,8 @@ static int mid_to_addr(const h248_mid_t *mid, const netaddr_t *cur, netaddr_t *o
     struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
     if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res) return -1;
     memset(out, 0, sizeof(*out));
-    memcpy(&out->u, res->ai_addr, res->ai_addrlen < sizeof(out->u) ? res->ai_addrlen : sizeof(out->u));
+    memcpy(&out->u, res->ai_addr,
+           res->ai_addrlen < sizeof(out->u) ? res->ai_addrlen : sizeof(out->u));
     freeaddrinfo(res);
     netaddr_set_port(out, port);
     return 0;
@@ -335,7 +338,6 @@ static void next_mgc(mg_assoc_t *a)
     reg_send(a);
 }
 
-
 static void reg_reply(mg_assoc_t *a, const h248_txn_t *r)
 {
     const h248_service_change_t *sc = NULL;
@@ -352,7 +354,8 @@ static void reg_reply(mg_assoc_t *a, const h248_txn_t *r)
     netaddr_t to;
     if (sc && sc->mgc_id && mid_to_addr(sc->mgc_id, &a->mgc.addr, &to) == 0) {
         LOG_NOTICE("MGC %s sends us to MGC %s (MgcIdToTry)",
-                   netaddr_format(&a->mgc.addr, as, sizeof(as)), netaddr_format(&to, as, sizeof(as)));
+                   netaddr_format(&a->mgc.addr, as, sizeof(as)),
+                   netaddr_format(&to, as, sizeof(as)));
         a->mgc.addr = to;
         a->mgc.conn = -1;
         reg_send(a);
@@ -400,10 +403,12 @@ static void reg_send(mg_assoc_t *a)
         a->reg_reason = same ? "900" : "909";
     }
     LOG_INFO("registering with MGC %s: ServiceChange %s %s",
-             netaddr_format(&a->mgc.addr, as, sizeof(as)), method_name(a->reg_method), a->reg_reason);
+             netaddr_format(&a->mgc.addr, as, sizeof(as)), method_name(a->reg_method),
+             a->reg_reason);
     /* H.248.1 11.3: the first ServiceChange travels as version 1, Version= names ours */
     if (mg_txn_out_count(a->txn) && a->reg_tid) mg_txn_out_cancel(a->txn, a->reg_tid);
-    if (send_service_change(a, a->reg_method, a->reg_reason, false, 0, 1, reg_done, &a->reg_tid) < 0)
+    if (send_service_change(a, a->reg_method, a->reg_reason, false, 0, 1, reg_done, &a->reg_tid) <
+        0)
         mg_timer_start(a->loop, &a->retry_timer, a->cfg->retrans_max_ms);
 }
 
@@ -603,7 +608,8 @@ void mg_assoc_set_engine(mg_assoc_t *a, mg_engine_t *e)
 static void quote_reason(char *dst, size_t cap, const char *src)
 {
     size_t o = 0;
-    for (; *src && o + 1 < cap; src++) dst[o++] = (*src == '"' || !isprint((unsigned char)*src)) ? '\'' : *src;
+    for (; *src && o + 1 < cap; src++)
+        dst[o++] = (*src == '"' || !isprint((unsigned char)*src)) ? '\'' : *src;
     dst[o] = '\0';
 }
 
@@ -617,7 +623,8 @@ static void answer_decode_error(mg_assoc_t *a, const mg_peer_t *from, const h248
     LOG_INFO("undecodable message (line %u col %u): %u %s", e->line, e->col, code, why);
     msg_begin(a, &a->rep, a->version, compact);
     if (e->has_txn && e->txn_kind == H248_TXN_REQUEST)
-        buf_printf(&a->rep, compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n",
+        buf_printf(&a->rep,
+                   compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n",
                    e->txn_id, code, why);
     else
         buf_printf(&a->rep, compact ? "ER=%u{\"%s\"}\n" : "Error = %u {\"%s\"}\n", code, why);
@@ -632,9 +639,11 @@ static void add_replayed(mg_assoc_t *a, const char *r, size_t len, bool compact)
     if (!br) return buf_add(&a->rep, r, len);
     size_t head = (size_t)(br - r) + 1;
     const char *p = br + 1;
-    while (p < r + len && isspace((unsigned char)*p)) p++;
+    while (p < r + len && isspace((unsigned char)*p))
+        p++;
     size_t rest = (size_t)(r + len - p);
-    bool has = (rest >= 2 && strncasecmp(p, "IA", 2) == 0 && (rest == 2 || !isalpha((unsigned char)p[2]))) ||
+    bool has = (rest >= 2 && strncasecmp(p, "IA", 2) == 0 &&
+                (rest == 2 || !isalpha((unsigned char)p[2]))) ||
                (rest >= 14 && strncasecmp(p, "ImmAckRequired", 14) == 0);
     buf_add(&a->rep, r, head);
     if (!has) buf_add(&a->rep, compact ? "IA," : " ImmAckRequired,", compact ? 3 : 16);
@@ -648,7 +657,8 @@ static void send_pendings(mg_assoc_t *a, const mg_peer_t *from, const h248_txn_t
     buf_t b = {0};
     msg_begin(a, &b, version, compact);
     for (const h248_txn_t *t = from_txn; t; t = t->next)
-        if (t->kind == H248_TXN_REQUEST) buf_printf(&b, compact ? "PN=%u{}\n" : "Pending = %u {}\n", t->id);
+        if (t->kind == H248_TXN_REQUEST)
+            buf_printf(&b, compact ? "PN=%u{}\n" : "Pending = %u {}\n", t->id);
     send_msg(a, from, b.p, b.len);
     mg_net_flush(a->net);
     free(b.p);
@@ -657,8 +667,9 @@ static void send_pendings(mg_assoc_t *a, const mg_peer_t *from, const h248_txn_t
 static void error_reply(mg_assoc_t *a, uint32_t id, unsigned code, const char *text, bool compact)
 {
     a->txt.len = 0;
-    buf_printf(&a->txt, compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n",
-               id, code, text);
+    buf_printf(&a->txt,
+               compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n", id,
+               code, text);
 }
 
 static void handle_request(mg_assoc_t *a, const mg_peer_t *from, const h248_message_t *m,
@@ -703,7 +714,8 @@ static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
     mg_assoc_t *a = arg;
     log_message("in from", from, msg, len);
     size_t i = 0;
-    while (i < len && isspace((unsigned char)msg[i])) i++;
+    while (i < len && isspace((unsigned char)msg[i]))
+        i++;
     bool compact = i < len && msg[i] == '!';
     arena_reset(&a->in_arena);
     h248_message_t *m = NULL;
@@ -724,7 +736,8 @@ static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
         return;
     }
     uint64_t t0 = mg_clock_ms();
-    uint32_t prov = a->eng ? mg_engine_root(a->eng)->mg_prov_timer_ms : a->cfg->provisional_timer_ms;
+    uint32_t prov =
+        a->eng ? mg_engine_root(a->eng)->mg_prov_timer_ms : a->cfg->provisional_timer_ms;
     bool pend_sent = false, any = false;
     msg_begin(a, &a->rep, m->version, compact);
     for (const h248_txn_t *t = m->txns; t; t = t->next) {
@@ -808,8 +821,8 @@ void mg_assoc_leave(mg_assoc_t *a, void (*done)(void *arg), void *arg)
     mg_timer_stop(a->loop, &a->it_timer);
     LOG_NOTICE("leaving: ServiceChange Graceful 905, Delay %u s", a->cfg->graceful_delay_s);
     uint32_t tid;
-    if (send_service_change(a, H248_SCM_GRACEFUL, "905", true, a->cfg->graceful_delay_s,
-                            a->version, leave_done, &tid) < 0)
+    if (send_service_change(a, H248_SCM_GRACEFUL, "905", true, a->cfg->graceful_delay_s, a->version,
+                            leave_done, &tid) < 0)
         leave_finish(a);
 }
 

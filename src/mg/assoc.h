@@ -15,10 +15,10 @@
 typedef struct mg_assoc mg_assoc_t;
 
 typedef enum {
-    MG_ASSOC_IDLE = 0,      /* not started */
-    MG_ASSOC_REGISTERING,   /* a ServiceChange is out, no MGC has accepted us yet */
+    MG_ASSOC_IDLE = 0,    /* not started */
+    MG_ASSOC_REGISTERING, /* a ServiceChange is out, no MGC has accepted us yet */
     MG_ASSOC_REGISTERED,
-    MG_ASSOC_LEAVING,       /* SIGTERM: Graceful ServiceChange out, then Delay, then done */
+    MG_ASSOC_LEAVING, /* SIGTERM: Graceful ServiceChange out, then Delay, then done */
     MG_ASSOC_GONE,
 } mg_assoc_state_t;
 

@@ -79,8 +79,8 @@ struct directive {
     sec_t sec;
     const char *name;
     parse_fn parse;
-    size_t off;         /* offsetof in mg_config_t, or in mg_realm_conf_t for SEC_REALM */
-    uint32_t min, max;  /* numbers: inclusive range; strings: max = buffer size */
+    size_t off;        /* offsetof in mg_config_t, or in mg_realm_conf_t for SEC_REALM */
+    uint32_t min, max; /* numbers: inclusive range; strings: max = buffer size */
 };
 
 static int parse_u32(void *field, const char *v, const directive_t *d, char *why, size_t wl)
@@ -169,10 +169,12 @@ static int split_list(const char *v, char items[][96], int max)
     int n = 0;
     const char *p = v;
     while (*p) {
-        while (*p == ',' || isspace((unsigned char)*p)) p++;
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
         if (!*p) break;
         const char *s = p;
-        while (*p && *p != ',' && !isspace((unsigned char)*p)) p++;
+        while (*p && *p != ',' && !isspace((unsigned char)*p))
+            p++;
         if (n == max) return -1;
         size_t len = (size_t)(p - s) < 95 ? (size_t)(p - s) : 95;
         memcpy(items[n], s, len);
@@ -216,8 +218,10 @@ static int parse_mgc(void *field, const char *v, const directive_t *d, char *why
     for (int i = 0; i < n; i++) {
         const char *a = items[i];
         mg_transport_t t = MG_TRANSPORT_UDP;
-        if (strncasecmp(a, "udp:", 4) == 0) a += 4;
-        else if (strncasecmp(a, "tcp:", 4) == 0) a += 4, t = MG_TRANSPORT_TCP;
+        if (strncasecmp(a, "udp:", 4) == 0)
+            a += 4;
+        else if (strncasecmp(a, "tcp:", 4) == 0)
+            a += 4, t = MG_TRANSPORT_TCP;
         if (netaddr_parse(&cfg->mgc[i].addr, a, 2944) < 0)
             return snprintf(why, wl, "'%s' is not [udp:|tcp:]address[:port]", items[i]), -1;
         cfg->mgc[i].transport = t;
@@ -256,8 +260,7 @@ static int parse_mid(void *field, const char *v, const directive_t *d, char *why
     return 0;
 }
 
-static int parse_realm_addrs(void *field, const char *v, const directive_t *d, char *why,
-                             size_t wl)
+static int parse_realm_addrs(void *field, const char *v, const directive_t *d, char *why, size_t wl)
 {
     mg_realm_conf_t *r = field;
     char items[MG_MAX_REALM_ADDRS + 1][96];
@@ -392,8 +395,7 @@ static const directive_t directives[] = {
     {SEC_LI, "mirror_point", parse_li_point, C(li.point), 0, 0},
     {SEC_LI, "max_share_pct", parse_pct, C(li.max_share_pct), 0, 0},
     {SEC_LI, "log_file", parse_str, C(li.log_file), 0, sizeof(((li_conf_t *)0)->log_file)},
-    {SEC_LI, "status_file", parse_str, C(li.status_file), 0,
-     sizeof(((li_conf_t *)0)->status_file)},
+    {SEC_LI, "status_file", parse_str, C(li.status_file), 0, sizeof(((li_conf_t *)0)->status_file)},
 };
 #define NDIR (sizeof(directives) / sizeof(directives[0]))
 
@@ -403,10 +405,10 @@ typedef struct parse_state {
     mg_config_t *cfg;
     const char *path;
     FILE *f;
-    int line;                   /* line being parsed */
+    int line; /* line being parsed */
     sec_t sec;
-    int realm;                  /* index of the current [realm] */
-    bool realms_replaced;       /* the file's first [realm] dropped the embedded one */
+    int realm;            /* index of the current [realm] */
+    bool realms_replaced; /* the file's first [realm] dropped the embedded one */
     bool li_seen;
     int li_line;
     int realm_line[MG_MAX_REALMS];
@@ -415,7 +417,7 @@ typedef struct parse_state {
     unsigned char seen[MG_MAX_REALMS + 1][NDIR]; /* row 0: fixed sections, 1+i: realm i */
     char *err;
     size_t errlen;
-    int failed;                 /* first error recorded */
+    int failed; /* first error recorded */
 } parse_state_t;
 
 #define FAIL(st, ...) (fail_at((st), __VA_ARGS__), 0)
@@ -447,9 +449,12 @@ static void section_line(parse_state_t *st, const char *s)
     }
     memcpy(name, s + 1, len);
     name[len] = '\0';
-    if (strcmp(name, "bgfd") == 0) st->sec = SEC_BGFD;
-    else if (strcmp(name, "h248") == 0) st->sec = SEC_H248;
-    else if (strcmp(name, "media") == 0) st->sec = SEC_MEDIA;
+    if (strcmp(name, "bgfd") == 0)
+        st->sec = SEC_BGFD;
+    else if (strcmp(name, "h248") == 0)
+        st->sec = SEC_H248;
+    else if (strcmp(name, "media") == 0)
+        st->sec = SEC_MEDIA;
     else if (strcmp(name, "li") == 0) {
         st->sec = SEC_LI;
         if (!st->li_seen) st->cfg->li.enabled = true;
@@ -457,7 +462,8 @@ static void section_line(parse_state_t *st, const char *s)
         st->li_line = st->line;
     } else if (strncmp(name, "realm ", 6) == 0) {
         const char *rn = name + 6;
-        while (*rn == ' ') rn++;
+        while (*rn == ' ')
+            rn++;
         st->sec = SEC_REALM;
         mg_config_t *cfg = st->cfg;
         if (!st->realms_replaced) {
@@ -495,7 +501,8 @@ static char *reader(char *str, int num, void *stream)
     if (!fgets(str, num, st->f)) return NULL;
     st->line++;
     const char *s = str;
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     if (*s == '[') section_line(st, s);
     return str;
 }
@@ -513,9 +520,12 @@ static int handler(void *user, const char *section, const char *name, const char
         *seen = 1;
         char why[200];
         void *field;
-        if (st->sec == SEC_REALM) field = &st->cfg->realms[st->realm];
-        else if (d->parse == parse_default_realm) field = st->default_realm;
-        else field = (char *)st->cfg + d->off;
+        if (st->sec == SEC_REALM)
+            field = &st->cfg->realms[st->realm];
+        else if (d->parse == parse_default_realm)
+            field = st->default_realm;
+        else
+            field = (char *)st->cfg + d->off;
         if (d->parse(field, value, d, why, sizeof(why)) < 0) return FAIL(st, "%s: %s", name, why);
         if (d->parse == parse_default_realm) st->default_realm_line = st->line;
         return 1;
@@ -592,13 +602,13 @@ int mg_config_reload(mg_config_t *cur, const mg_config_t *next, char *restart, s
     int n = 0;
     size_t off = 0;
     restart[0] = '\0';
-#define NEEDS_RESTART(cond, name)                                                              \
-    do {                                                                                       \
-        if (cond) {                                                                            \
-            n++;                                                                               \
-            int w = snprintf(restart + off, len - off, "%s%s", off ? ", " : "", name);        \
-            if (w > 0 && off + (size_t)w < len) off += (size_t)w;                              \
-        }                                                                                      \
+#define NEEDS_RESTART(cond, name)                                                                  \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            n++;                                                                                   \
+            int w = snprintf(restart + off, len - off, "%s%s", off ? ", " : "", name);             \
+            if (w > 0 && off + (size_t)w < len) off += (size_t)w;                                  \
+        }                                                                                          \
     } while (0)
     NEEDS_RESTART(strcmp(cur->mid, next->mid) != 0, "mid");
     NEEDS_RESTART(cur->nlisten_udp != next->nlisten_udp ||

@@ -18,8 +18,8 @@ typedef struct io_slot {
 struct mg_loop {
     int epfd;
     int max_fds;
-    io_slot_t *slots;       /* indexed by fd */
-    mg_timer_t **heap;      /* min-heap on due_ms */
+    io_slot_t *slots;  /* indexed by fd */
+    mg_timer_t **heap; /* min-heap on due_ms */
     int nheap, capheap;
     uint64_t now;
     bool stop;
@@ -66,7 +66,8 @@ static uint32_t to_epoll(unsigned ev)
 static int grow_slots(mg_loop_t *l, int fd)
 {
     int n = l->max_fds ? l->max_fds : 64;
-    while (n <= fd) n *= 2;
+    while (n <= fd)
+        n *= 2;
     io_slot_t *s = realloc(l->slots, (size_t)n * sizeof(*s));
     if (!s) return -ENOMEM;
     memset(s + l->max_fds, 0, (size_t)(n - l->max_fds) * sizeof(*s));

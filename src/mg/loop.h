@@ -16,10 +16,10 @@ typedef void (*mg_io_fn)(mg_loop_t *l, int fd, unsigned events, void *arg);
 typedef struct mg_timer mg_timer_t;
 typedef void (*mg_timer_fn)(mg_loop_t *l, mg_timer_t *t, void *arg);
 struct mg_timer {
-    uint64_t due_ms;   /* monotonic ms */
+    uint64_t due_ms; /* monotonic ms */
     mg_timer_fn fn;
     void *arg;
-    int heap_idx;      /* -1 when not armed */
+    int heap_idx; /* -1 when not armed */
 };
 
 /* max_fds: initial size of the fd table (it grows as needed). */

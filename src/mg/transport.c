@@ -14,7 +14,7 @@
 
 #include "common/log.h"
 
-#define NET_MAX_CONNS 256     /* TCP connections at once (an MGC or two need a handful) */
+#define NET_MAX_CONNS 256 /* TCP connections at once (an MGC or two need a handful) */
 #define RX_BATCH 16
 #define RX_SLOT 65536
 #define TX_BATCH 32
@@ -22,11 +22,11 @@
 
 typedef struct tcp_conn {
     mg_net_t *net;
-    int slot;             /* index in net->conn */
+    int slot; /* index in net->conn */
     int fd;
     netaddr_t remote;
-    bool connecting;      /* outbound connect() in progress */
-    uint8_t *rbuf;        /* MG_TPKT_MAX bytes */
+    bool connecting; /* outbound connect() in progress */
+    uint8_t *rbuf;   /* MG_TPKT_MAX bytes */
     size_t rlen;
     uint8_t *wbuf;
     size_t wlen, woff, wcap;
@@ -48,7 +48,7 @@ struct mg_net {
     struct mmsghdr rmsg[RX_BATCH];
     struct iovec riov[RX_BATCH];
     struct sockaddr_storage rfrom[RX_BATCH];
-    char *rbuf;                      /* RX_BATCH * RX_SLOT */
+    char *rbuf; /* RX_BATCH * RX_SLOT */
     /* UDP send batch, filled while a receive batch is handled, flushed after it */
     bool batching;
     int tx_fd;
@@ -191,7 +191,8 @@ static void on_conn(mg_loop_t *l, int fd, unsigned ev, void *arg)
 static tcp_conn_t *conn_new(mg_net_t *n, int fd, const netaddr_t *remote)
 {
     int slot = 0;
-    while (slot < NET_MAX_CONNS && n->conn[slot]) slot++;
+    while (slot < NET_MAX_CONNS && n->conn[slot])
+        slot++;
     if (slot == NET_MAX_CONNS) return NULL;
     tcp_conn_t *c = calloc(1, sizeof(*c));
     if (!c || !(c->rbuf = malloc(MG_TPKT_MAX))) {
@@ -223,7 +224,8 @@ static void on_accept(mg_loop_t *l, int lfd, unsigned ev, void *arg)
         int fd = accept4(lfd, &ra.u.sa, &rl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) LOG_WARN("tcp accept: %s", strerror(errno));
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                LOG_WARN("tcp accept: %s", strerror(errno));
             return;
         }
         char as[NETADDR_STRLEN];
@@ -313,8 +315,9 @@ static void on_udp(mg_loop_t *l, int fd, unsigned ev, void *arg)
             mg_peer_t p = {.kind = MG_TRANSPORT_UDP, .conn = fd};
             memset(&p.addr, 0, sizeof(p.addr));
             memcpy(&p.addr.u, &n->rfrom[i],
-                   n->rmsg[i].msg_hdr.msg_namelen < sizeof(p.addr.u) ? n->rmsg[i].msg_hdr.msg_namelen
-                                                                     : sizeof(p.addr.u));
+                   n->rmsg[i].msg_hdr.msg_namelen < sizeof(p.addr.u)
+                       ? n->rmsg[i].msg_hdr.msg_namelen
+                       : sizeof(p.addr.u));
             n->rx(n->arg, &p, n->rbuf + (size_t)i * RX_SLOT, n->rmsg[i].msg_len);
         }
         n->batching = false;
@@ -390,7 +393,8 @@ void mg_net_free(mg_net_t *n)
         mg_loop_del(n->loop, n->tcp[i]);
         close(n->tcp[i]);
     }
-    for (int i = 0; i < TX_BATCH; i++) free(n->tbuf[i]);
+    for (int i = 0; i < TX_BATCH; i++)
+        free(n->tbuf[i]);
     free(n->rbuf);
     free(n);
 }
@@ -437,7 +441,8 @@ static int tcp_send(mg_net_t *n, const mg_peer_t *to, const char *msg, size_t le
     }
     if (need > c->wcap) {
         size_t cap = c->wcap ? c->wcap : 8192;
-        while (cap < need) cap *= 2;
+        while (cap < need)
+            cap *= 2;
         uint8_t *b = realloc(c->wbuf, cap);
         if (!b) return -ENOMEM;
         c->wbuf = b;

@@ -11,14 +11,14 @@
 #include "mg/loop.h"
 
 #define MG_TPKT_HDR 4
-#define MG_TPKT_MAX 65535   /* largest frame, header included */
-#define MG_UDP_MAX 65507    /* largest datagram payload */
+#define MG_TPKT_MAX 65535 /* largest frame, header included */
+#define MG_UDP_MAX 65507  /* largest datagram payload */
 
 /* Where a message came from, and where its answer goes. */
 typedef struct mg_peer {
-    mg_transport_t kind;   /* MG_TRANSPORT_UDP or MG_TRANSPORT_TCP */
-    netaddr_t addr;        /* remote transport address */
-    int conn;              /* TCP: connection fd, -1 = any/new connection to addr; UDP: local socket */
+    mg_transport_t kind; /* MG_TRANSPORT_UDP or MG_TRANSPORT_TCP */
+    netaddr_t addr;      /* remote transport address */
+    int conn; /* TCP: connection fd, -1 = any/new connection to addr; UDP: local socket */
 } mg_peer_t;
 
 typedef struct mg_net mg_net_t;

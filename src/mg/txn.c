@@ -12,8 +12,8 @@ enum { IN_EXECUTING = 1, IN_REPLIED = 2 };
 
 typedef struct in_ent in_ent_t;
 struct in_ent {
-    in_ent_t *hnext;            /* hash chain */
-    in_ent_t *prev, *next;      /* FIFO of stored replies (IN_REPLIED only) */
+    in_ent_t *hnext;       /* hash chain */
+    in_ent_t *prev, *next; /* FIFO of stored replies (IN_REPLIED only) */
     netaddr_t peer;
     uint32_t tid;
     uint8_t state;
@@ -39,7 +39,7 @@ struct out_ent {
 struct mg_txn {
     mg_txn_timers_t tm;
     in_ent_t **buckets;
-    size_t nbuckets;            /* power of two */
+    size_t nbuckets; /* power of two */
     size_t nin, nstored;
     in_ent_t *fifo_head, *fifo_tail;
     out_ent_t *out;
@@ -118,10 +118,14 @@ static in_ent_t **find_slot(mg_txn_t *t, const netaddr_t *peer, uint32_t tid)
 
 static void fifo_unlink(mg_txn_t *t, in_ent_t *e)
 {
-    if (e->prev) e->prev->next = e->next;
-    else t->fifo_head = e->next;
-    if (e->next) e->next->prev = e->prev;
-    else t->fifo_tail = e->prev;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        t->fifo_head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        t->fifo_tail = e->prev;
     e->prev = e->next = NULL;
 }
 
@@ -165,8 +169,8 @@ mg_txn_in_t mg_txn_in_begin(mg_txn_t *t, const netaddr_t *peer, uint32_t tid, ui
     return MG_TXN_NEW;
 }
 
-int mg_txn_in_done(mg_txn_t *t, const netaddr_t *peer, uint32_t tid, const char *reply,
-                   size_t len, uint64_t now)
+int mg_txn_in_done(mg_txn_t *t, const netaddr_t *peer, uint32_t tid, const char *reply, size_t len,
+                   uint64_t now)
 {
     in_ent_t **pp = find_slot(t, peer, tid);
     in_ent_t *e = *pp;
@@ -182,8 +186,10 @@ int mg_txn_in_done(mg_txn_t *t, const netaddr_t *peer, uint32_t tid, const char 
     e->state = IN_REPLIED;
     e->expire = now + t->tm.long_timer_ms;
     e->prev = t->fifo_tail;
-    if (t->fifo_tail) t->fifo_tail->next = e;
-    else t->fifo_head = e;
+    if (t->fifo_tail)
+        t->fifo_tail->next = e;
+    else
+        t->fifo_head = e;
     t->fifo_tail = e;
     t->nstored++;
     if (t->tm.max_stored && t->nstored > t->tm.max_stored) {
@@ -349,8 +355,8 @@ uint32_t mg_txn_tick(mg_txn_t *t, uint64_t now, mg_txn_send_fn send, void *send_
         }
         send(send_arg, &o->peer, o->msg, o->len);
         o->tries++;
-        o->interval = o->interval * 2 > t->tm.retrans_max_ms ? t->tm.retrans_max_ms
-                                                             : o->interval * 2;
+        o->interval =
+            o->interval * 2 > t->tm.retrans_max_ms ? t->tm.retrans_max_ms : o->interval * 2;
         o->due = now + o->interval;
         next = until(o->due, now, next);
         pp = &o->next;

@@ -22,13 +22,13 @@
 typedef struct mg_txn mg_txn_t;
 
 typedef struct mg_txn_timers {
-    uint32_t long_timer_ms;         /* keep replies this long */
-    uint32_t retrans_initial_ms;    /* first retransmission after this */
-    uint32_t retrans_max_ms;        /* back-off doubles up to this */
-    uint32_t retrans_max_tries;     /* sends in all (first one included) before giving up */
-    uint32_t pending_wait_ms;       /* after a Pending: wait this long before retransmitting */
-    uint32_t pending_limit;         /* Pendings accepted for one request (MGCOriginatedPendingLimit) */
-    size_t max_stored;              /* stored replies at most (oldest dropped first); 0 = no cap */
+    uint32_t long_timer_ms;      /* keep replies this long */
+    uint32_t retrans_initial_ms; /* first retransmission after this */
+    uint32_t retrans_max_ms;     /* back-off doubles up to this */
+    uint32_t retrans_max_tries;  /* sends in all (first one included) before giving up */
+    uint32_t pending_wait_ms;    /* after a Pending: wait this long before retransmitting */
+    uint32_t pending_limit;      /* Pendings accepted for one request (MGCOriginatedPendingLimit) */
+    size_t max_stored;           /* stored replies at most (oldest dropped first); 0 = no cap */
 } mg_txn_timers_t;
 
 mg_txn_t *mg_txn_new(const mg_txn_timers_t *tm);
@@ -37,17 +37,17 @@ void mg_txn_set_timers(mg_txn_t *t, const mg_txn_timers_t *tm);
 
 /* ---- incoming requests ---- */
 typedef enum {
-    MG_TXN_NEW = 0,       /* not seen: recorded as executing; execute it, then mg_txn_in_done */
-    MG_TXN_REPLAY,        /* answered already: *reply / *len hold the stored reply */
-    MG_TXN_EXECUTING,     /* still executing: answer Pending */
+    MG_TXN_NEW = 0,   /* not seen: recorded as executing; execute it, then mg_txn_in_done */
+    MG_TXN_REPLAY,    /* answered already: *reply / *len hold the stored reply */
+    MG_TXN_EXECUTING, /* still executing: answer Pending */
 } mg_txn_in_t;
 
 /* The stored reply text is one transaction's reply (Reply = id {...}) as the caller gave it. */
 mg_txn_in_t mg_txn_in_begin(mg_txn_t *t, const netaddr_t *peer, uint32_t tid, uint64_t now,
                             const char **reply, size_t *len);
 /* Execution finished: keep reply[0..len) until now + LONG-TIMER. 0 or -ENOMEM. */
-int mg_txn_in_done(mg_txn_t *t, const netaddr_t *peer, uint32_t tid, const char *reply,
-                   size_t len, uint64_t now);
+int mg_txn_in_done(mg_txn_t *t, const netaddr_t *peer, uint32_t tid, const char *reply, size_t len,
+                   uint64_t now);
 /* Forget a request that was recorded as executing but could not be answered. */
 void mg_txn_in_abort(mg_txn_t *t, const netaddr_t *peer, uint32_t tid);
 /* TransactionResponseAck first-last: release those stored replies. Returns how many. */
@@ -57,9 +57,9 @@ size_t mg_txn_in_count(const mg_txn_t *t);
 
 /* ---- outgoing requests ---- */
 typedef enum {
-    MG_TXN_OUT_REPLY = 0,  /* answered: the reply handed to mg_txn_out_reply */
-    MG_TXN_OUT_TIMEOUT,    /* no answer after the last try, or past the pending limit */
-    MG_TXN_OUT_CANCEL,     /* mg_txn_out_cancel / mg_txn_free */
+    MG_TXN_OUT_REPLY = 0, /* answered: the reply handed to mg_txn_out_reply */
+    MG_TXN_OUT_TIMEOUT,   /* no answer after the last try, or past the pending limit */
+    MG_TXN_OUT_CANCEL,    /* mg_txn_out_cancel / mg_txn_free */
 } mg_txn_out_status_t;
 
 /* Called once per outgoing request when it ends. */

@@ -62,55 +62,54 @@ static void default_serves_loopback(void **state)
     assert_int_equal(mg_config_realm(&c, "nope"), -1);
 }
 
-static const char full[] =
-    "; every key\n"
-    "[bgfd]\n"
-    "mid = [192.0.2.1]:2944\n"
-    "listen_udp = 127.0.0.1:12901, [::1]:12901\n"
-    "listen_tcp = 127.0.0.1:12902\n"
-    "mgc = 127.0.0.1:12903, tcp:[::1]:12904, udp:10.0.0.1\n"
-    "profile = ETSI_BGF/2\n"
-    "h248_version = 2\n"
-    "log = syslog\n"
-    "log_level = debug\n"
-    "[h248]\n"
-    "long_timer_ms = 5000\n"
-    "normal_mg_exec_ms = 200\n"
-    "normal_mgc_exec_ms = 300\n"
-    "provisional_timer_ms = 700\n"
-    "mgc_provisional_timer_ms = 800\n"
-    "pending_limit = 4\n"
-    "mgc_pending_limit = 6\n"
-    "retrans_initial_ms = 100\n"
-    "retrans_max_ms = 1600\n"
-    "retrans_max_tries = 7\n"
-    "graceful_delay_s = 3\n"
-    "max_stored_replies = 12345\n"
-    "[media]\n"
-    "default_realm = access\n"
-    "max_gates = 1000\n"
-    "max_contexts = 400\n"
-    "workers = 2\n"
-    "default_dscp = 46\n"
-    "default_latch = yes\n"
-    "relatch_idle_ms = 2000\n"
-    "default_hang_timer_s = 30\n"
-    "[realm core]\n"
-    "addresses = 127.0.0.1\n"
-    "ports = 40000-40999\n"
-    "[realm access]\n"
-    "addresses = 127.0.0.2, ::1\n"
-    "ports = 41001-41100\n"
-    "[li]\n"
-    "key_file = /etc/bgf/li.keys\n"
-    "df = 127.0.0.1:50000\n"
-    "df_src = 127.0.0.1\n"
-    "operator_id = OPER1\n"
-    "format = jmirror\n"
-    "mirror_point = after_nat\n"
-    "max_share_pct = 2.5\n"
-    "log_file = /var/log/bgf/li.log\n"
-    "status_file = /run/bgf/li.status\n";
+static const char full[] = "; every key\n"
+                           "[bgfd]\n"
+                           "mid = [192.0.2.1]:2944\n"
+                           "listen_udp = 127.0.0.1:12901, [::1]:12901\n"
+                           "listen_tcp = 127.0.0.1:12902\n"
+                           "mgc = 127.0.0.1:12903, tcp:[::1]:12904, udp:10.0.0.1\n"
+                           "profile = ETSI_BGF/2\n"
+                           "h248_version = 2\n"
+                           "log = syslog\n"
+                           "log_level = debug\n"
+                           "[h248]\n"
+                           "long_timer_ms = 5000\n"
+                           "normal_mg_exec_ms = 200\n"
+                           "normal_mgc_exec_ms = 300\n"
+                           "provisional_timer_ms = 700\n"
+                           "mgc_provisional_timer_ms = 800\n"
+                           "pending_limit = 4\n"
+                           "mgc_pending_limit = 6\n"
+                           "retrans_initial_ms = 100\n"
+                           "retrans_max_ms = 1600\n"
+                           "retrans_max_tries = 7\n"
+                           "graceful_delay_s = 3\n"
+                           "max_stored_replies = 12345\n"
+                           "[media]\n"
+                           "default_realm = access\n"
+                           "max_gates = 1000\n"
+                           "max_contexts = 400\n"
+                           "workers = 2\n"
+                           "default_dscp = 46\n"
+                           "default_latch = yes\n"
+                           "relatch_idle_ms = 2000\n"
+                           "default_hang_timer_s = 30\n"
+                           "[realm core]\n"
+                           "addresses = 127.0.0.1\n"
+                           "ports = 40000-40999\n"
+                           "[realm access]\n"
+                           "addresses = 127.0.0.2, ::1\n"
+                           "ports = 41001-41100\n"
+                           "[li]\n"
+                           "key_file = /etc/bgf/li.keys\n"
+                           "df = 127.0.0.1:50000\n"
+                           "df_src = 127.0.0.1\n"
+                           "operator_id = OPER1\n"
+                           "format = jmirror\n"
+                           "mirror_point = after_nat\n"
+                           "max_share_pct = 2.5\n"
+                           "log_file = /var/log/bgf/li.log\n"
+                           "status_file = /run/bgf/li.status\n";
 
 static void every_key_is_read(void **state)
 {
@@ -196,8 +195,10 @@ static const struct {
     {"mid = x\n", ":1: mid: key outside any section"},
     {"[bgfd]\nthis line has no equals sign\n", ":2: syntax error"},
     {"[bgfd]\nmid = a b\n", ":2: mid: 'a b' is not an H.248 mId"},
-    {"[bgfd]\nlisten_udp = 1.2.3.4:99999\n", ":2: listen_udp: '1.2.3.4:99999' is not an address[:port]"},
-    {"[bgfd]\nlisten_udp = 1.1.1.1 2.2.2.2 3.3.3.3 4.4.4.4 5.5.5.5\n", ":2: listen_udp: more than 4 addresses"},
+    {"[bgfd]\nlisten_udp = 1.2.3.4:99999\n",
+     ":2: listen_udp: '1.2.3.4:99999' is not an address[:port]"},
+    {"[bgfd]\nlisten_udp = 1.1.1.1 2.2.2.2 3.3.3.3 4.4.4.4 5.5.5.5\n",
+     ":2: listen_udp: more than 4 addresses"},
     {"[bgfd]\nmgc = sctp:1.2.3.4\n", ":2: mgc: 'sctp:1.2.3.4' is not [udp:|tcp:]address[:port]"},
     {"[bgfd]\nprofile = ETSI_BGF\n", ":2: profile: 'ETSI_BGF' is not NAME/VERSION"},
     {"[bgfd]\nprofile = ETSI_BGF/0\n", ":2: profile: 'ETSI_BGF/0': version must be 1..99"},
@@ -206,28 +207,37 @@ static const struct {
     {"[bgfd]\nlog_level = loud\n", ":2: log_level: 'loud' is not one of"},
     {"[h248]\nlong_timer_ms = soon\n", ":2: long_timer_ms: 'soon' is not a number"},
     {"[h248]\nretrans_max_tries = 0\n", ":2: retrans_max_tries: 0 is out of range 1..100"},
-    {"[h248]\nretrans_initial_ms = 100\nretrans_initial_ms = 200\n", ":3: retrans_initial_ms: set twice in [h248]"},
-    {"[h248]\nretrans_initial_ms = 5000\nretrans_max_ms = 1000\n", "retrans_max_ms: smaller than retrans_initial_ms"},
+    {"[h248]\nretrans_initial_ms = 100\nretrans_initial_ms = 200\n",
+     ":3: retrans_initial_ms: set twice in [h248]"},
+    {"[h248]\nretrans_initial_ms = 5000\nretrans_max_ms = 1000\n",
+     "retrans_max_ms: smaller than retrans_initial_ms"},
     {"[media]\ndefault_dscp = 64\n", ":2: default_dscp: 64 is out of range 0..63"},
     {"[media]\ndefault_latch = maybe\n", ":2: default_latch: 'maybe' is not yes or no"},
     {"[media]\ndefault_realm = ghost\n", ":2: default_realm: no [realm ghost]"},
-    {"[realm a]\naddresses = 127.0.0.1\nports = 20000-19000\n", ":3: ports: '20000-19000': need 1024 <= MIN <= MAX <= 65535"},
-    {"[realm a]\naddresses = 127.0.0.1\nports = 20001-20001\n", ":3: ports: '20001-20001' holds no even RTP port"},
+    {"[realm a]\naddresses = 127.0.0.1\nports = 20000-19000\n",
+     ":3: ports: '20000-19000': need 1024 <= MIN <= MAX <= 65535"},
+    {"[realm a]\naddresses = 127.0.0.1\nports = 20001-20001\n",
+     ":3: ports: '20001-20001' holds no even RTP port"},
     {"[realm a]\naddresses = 127.0.0.1\nports = lots\n", ":3: ports: 'lots' is not MIN-MAX"},
-    {"[realm a]\naddresses = not-an-ip\n", ":2: addresses: 'not-an-ip' is not an IPv4 or IPv6 address"},
+    {"[realm a]\naddresses = not-an-ip\n",
+     ":2: addresses: 'not-an-ip' is not an IPv4 or IPv6 address"},
     {"[realm a]\nports = 20000-20099\n", ":1: [realm a]: addresses: missing"},
     {"[realm a]\naddresses = 127.0.0.1\n", ":1: [realm a]: ports: missing"},
-    {"[realm a]\naddresses = 127.0.0.1\nports = 20000-20099\n[realm a]\n", ":4: [realm a]: realm defined twice"},
+    {"[realm a]\naddresses = 127.0.0.1\nports = 20000-20099\n[realm a]\n",
+     ":4: [realm a]: realm defined twice"},
     {"[realm a]\naddresses = 127.0.0.1\nfoo = 1\n", ":3: foo: unknown key in [realm a]"},
     {"[li]\ndf = 127.0.0.1:50000\noperator_id = X\n", ":1: key_file: missing in [li]"},
     {"[li]\nkey_file = /k\noperator_id = X\n", ":1: df: missing in [li]"},
-    {"[li]\nkey_file = /k\ndf = [::1]:5\n", ":3: df: '[::1]:5': the delivery function is reached over IPv4"},
+    {"[li]\nkey_file = /k\ndf = [::1]:5\n",
+     ":3: df: '[::1]:5': the delivery function is reached over IPv4"},
     {"[li]\nkey_file = /k\ndf = 127.0.0.1\n", ":3: df: '127.0.0.1' is not address:port"},
     {"[li]\noperator_id = TOOLONG\n", ":2: operator_id: longer than 5 characters"},
     {"[li]\nformat = pcap\n", ":2: format: 'pcap' is not etsi or jmirror"},
-    {"[li]\nmirror_point = middle\n", ":2: mirror_point: 'middle' is not natural, before_nat or after_nat"},
+    {"[li]\nmirror_point = middle\n",
+     ":2: mirror_point: 'middle' is not natural, before_nat or after_nat"},
     {"[li]\nmax_share_pct = 0\n", ":2: max_share_pct: 0 is out of range (0..100]"},
-    {"[bgfd]\nlisten_udp = none\nlisten_tcp = none\n", "listen_udp, listen_tcp: bgfd must listen somewhere"},
+    {"[bgfd]\nlisten_udp = none\nlisten_tcp = none\n",
+     "listen_udp, listen_tcp: bgfd must listen somewhere"},
 };
 
 static void every_error_names_file_line_key(void **state)
@@ -257,9 +267,10 @@ static void reload_takes_runtime_fields_and_names_the_rest(void **state)
     mg_config_t cur, next;
     char err[256], restart[256];
     mg_config_default(&cur);
-    assert_int_equal(load(&next, "[bgfd]\nlog_level = debug\nmgc = 127.0.0.1:12950\n"
-                                 "listen_udp = 127.0.0.1:12951\n[media]\ndefault_dscp = 10\n"
-                                 "workers = 3\n[h248]\nlong_timer_ms = 2000\n",
+    assert_int_equal(load(&next,
+                          "[bgfd]\nlog_level = debug\nmgc = 127.0.0.1:12950\n"
+                          "listen_udp = 127.0.0.1:12951\n[media]\ndefault_dscp = 10\n"
+                          "workers = 3\n[h248]\nlong_timer_ms = 2000\n",
                           err, sizeof(err)),
                      0);
     int n = mg_config_reload(&cur, &next, restart, sizeof(restart));

@@ -35,8 +35,8 @@ static void every_spelling_is_hidden(void **state)
     assert_string_equal(mask("li/litid={1,2}x"), "li/litid=<hidden>x");
     assert_string_equal(mask("O{li/LICn=00aa,MO=SR}"), "O{li/LICn=<hidden>,MO=SR}");
     assert_string_equal(mask("li/LITID=[1,2"), "li/LITID=<hidden>"); /* unterminated list */
-    assert_string_equal(mask("li/LICn"), "li/LICn");                  /* audit: no value */
-    assert_string_equal(mask("xli/LICn=5"), "xli/LICn=5");            /* another name */
+    assert_string_equal(mask("li/LICn"), "li/LICn");                 /* audit: no value */
+    assert_string_equal(mask("xli/LICn=5"), "xli/LICn=5");           /* another name */
 }
 
 static void output_is_bounded(void **state)

@@ -21,7 +21,8 @@ static void tpkt_header_rules(void **state)
 {
     uint8_t f[8] = {3, 0, 0, 7, 'a', 'b', 'c', 'x'};
     assert_int_equal(mg_tpkt_frame(f, 8), 7);
-    for (size_t n = 0; n < 7; n++) assert_int_equal(mg_tpkt_frame(f, n), 0); /* every prefix */
+    for (size_t n = 0; n < 7; n++)
+        assert_int_equal(mg_tpkt_frame(f, n), 0); /* every prefix */
     uint8_t badver[4] = {2, 0, 0, 7}, badres[4] = {3, 1, 0, 7}, short_len[4] = {3, 0, 0, 4};
     assert_int_equal(mg_tpkt_frame(badver, 1), -1); /* refused from its first byte */
     assert_int_equal(mg_tpkt_frame(badres, 2), -1);
@@ -186,7 +187,10 @@ static void tcp_frames_split_and_packed_are_reassembled(void **state)
         assert_true(r > 0);
         got += (size_t)r;
     }
-    assert_memory_equal(buf, "\x03\x00\x00\x09" "abcde", 9);
+    assert_memory_equal(buf,
+                        "\x03\x00\x00\x09"
+                        "abcde",
+                        9);
     assert_memory_equal(buf + 9, two, sizeof(two));
     close(c);
     run_for(f->loop, 20);
@@ -240,7 +244,12 @@ static void outbound_tcp_connects_on_first_send(void **state)
         assert_true(r > 0);
         got += (size_t)r;
     }
-    assert_memory_equal(buf, "\x03\x00\x00\x09" "first" "\x03\x00\x00\x0a" "second", 19);
+    assert_memory_equal(buf,
+                        "\x03\x00\x00\x09"
+                        "first"
+                        "\x03\x00\x00\x0a"
+                        "second",
+                        19);
     close(c);
     close(ls);
     run_for(f->loop, 20);
@@ -257,7 +266,8 @@ static void tcp_works_with_high_fd_numbers(void **state)
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     int filler[5000], nf = 0;
-    while (nf < 5000 && (filler[nf] = dup(0)) >= 0) nf++;
+    while (nf < 5000 && (filler[nf] = dup(0)) >= 0)
+        nf++;
     int c = client(AF_INET, SOCK_STREAM, port_base() + 1);
     assert_true(c > 4096);
     f->log.echo = true;
@@ -269,7 +279,8 @@ static void tcp_works_with_high_fd_numbers(void **state)
     assert_int_equal(recv(c, buf, sizeof(buf), 0), 6);
     close(c);
     run_for(f->loop, 20);
-    while (nf > 0) close(filler[--nf]);
+    while (nf > 0)
+        close(filler[--nf]);
     rl.rlim_cur = old;
     setrlimit(RLIMIT_NOFILE, &rl);
 }
@@ -279,7 +290,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tpkt_header_rules),
         cmocka_unit_test_setup_teardown(udp_messages_in_and_replies_out_v4_and_v6, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_frames_split_and_packed_are_reassembled, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_frames_split_and_packed_are_reassembled, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(bad_tpkt_frame_closes_the_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(outbound_tcp_connects_on_first_send, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_works_with_high_fd_numbers, setup, teardown),

@@ -124,15 +124,16 @@ static void response_ack_ranges_release_stored_replies(void **state)
     mg_txn_t *t = mg_txn_new(&TM);
     netaddr_t mgc = peer("127.0.0.1:2945"), other = peer("127.0.0.1:9999");
     const char *r;
-    for (uint32_t id = 1; id <= 10; id++) receive(t, &mgc, id, 0, &r);
+    for (uint32_t id = 1; id <= 10; id++)
+        receive(t, &mgc, id, 0, &r);
     receive(t, &other, 5, 0, &r);
     assert_int_equal(mg_txn_in_count(t), 11);
     assert_int_equal(mg_txn_in_ack(t, &mgc, 3, 3), 1);
     assert_int_equal(mg_txn_in_ack(t, &mgc, 5, 8), 4);
-    assert_int_equal(mg_txn_in_ack(t, &mgc, 5, 8), 0);     /* already released */
+    assert_int_equal(mg_txn_in_ack(t, &mgc, 5, 8), 0);           /* already released */
     assert_int_equal(mg_txn_in_ack(t, &mgc, 9, 4000000000u), 2); /* a wide range */
-    assert_int_equal(mg_txn_in_ack(t, &mgc, 8, 2), 0);     /* backwards: nothing */
-    assert_int_equal(mg_txn_in_count(t), 4);               /* 1, 2, 4 and the other peer's 5 */
+    assert_int_equal(mg_txn_in_ack(t, &mgc, 8, 2), 0);           /* backwards: nothing */
+    assert_int_equal(mg_txn_in_count(t), 4); /* 1, 2, 4 and the other peer's 5 */
     executions = 0;
     assert_int_equal(receive(t, &mgc, 3, 1, &r), MG_TXN_NEW); /* released: executes again */
     assert_int_equal(receive(t, &other, 5, 1, &r), MG_TXN_REPLAY);
@@ -145,8 +146,10 @@ static void many_transactions_grow_the_table(void **state)
     netaddr_t mgc = peer("127.0.0.1:2945");
     const char *r;
     executions = 0;
-    for (uint32_t id = 1; id <= 20000; id++) receive(t, &mgc, id, 0, &r);
-    for (uint32_t id = 1; id <= 20000; id += 997) assert_int_equal(receive(t, &mgc, id, 1, &r), MG_TXN_REPLAY);
+    for (uint32_t id = 1; id <= 20000; id++)
+        receive(t, &mgc, id, 0, &r);
+    for (uint32_t id = 1; id <= 20000; id += 997)
+        assert_int_equal(receive(t, &mgc, id, 1, &r), MG_TXN_REPLAY);
     assert_int_equal(executions, 20000);
     mg_txn_free(t);
 }
@@ -158,7 +161,8 @@ static void stored_replies_are_capped(void **state)
     mg_txn_t *t = mg_txn_new(&tm);
     netaddr_t mgc = peer("127.0.0.1:2945");
     const char *r;
-    for (uint32_t id = 1; id <= 5; id++) receive(t, &mgc, id, 0, &r);
+    for (uint32_t id = 1; id <= 5; id++)
+        receive(t, &mgc, id, 0, &r);
     assert_int_equal(mg_txn_in_count(t), 3);
     assert_int_equal(receive(t, &mgc, 5, 0, &r), MG_TXN_REPLAY);
     assert_int_equal(receive(t, &mgc, 1, 0, &r), MG_TXN_NEW); /* the oldest went first */
@@ -196,7 +200,8 @@ static void log_done(void *arg, uint32_t tid, mg_txn_out_status_t st, const void
 /* Advance the fake clock 1 ms at a time, ticking. */
 static void run_until(mg_txn_t *t, out_log_t *l, uint64_t until)
 {
-    for (; clock_now <= until; clock_now++) mg_txn_tick(t, clock_now, log_send, l);
+    for (; clock_now <= until; clock_now++)
+        mg_txn_tick(t, clock_now, log_send, l);
 }
 
 static void requests_are_retransmitted_with_backoff_then_given_up(void **state)
@@ -253,9 +258,9 @@ static void pending_pauses_retransmission_up_to_the_limit(void **state)
     run_until(t, &l, 50);
     assert_int_equal(mg_txn_out_pending(t, tid, 50), 1);
     run_until(t, &l, 1049);
-    assert_int_equal(l.sends, 0);               /* silent while the MGC works on it */
+    assert_int_equal(l.sends, 0); /* silent while the MGC works on it */
     run_until(t, &l, 1050);
-    assert_int_equal(l.sends, 1);               /* then retransmitted afresh */
+    assert_int_equal(l.sends, 1); /* then retransmitted afresh */
     assert_int_equal(mg_txn_out_pending(t, tid, 1100), 1);
     assert_int_equal(l.ended, 0);
     assert_int_equal(mg_txn_out_pending(t, tid, 1200), 1); /* third Pending: past limit 2 */
