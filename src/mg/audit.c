@@ -30,11 +30,16 @@ h248_mode_t mg_mode_h248(dp_mode_t m)
     }
 }
 
+/* name=v; names are static strings (no copy), the number goes to the arena. */
 static h248_prop_t *add_u(arena_t *a, h248_prop_t **l, const char *name, uint64_t v)
 {
-    char buf[24];
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-    return h248_prop_add(a, l, mg_dup(a, name), mg_dup(a, buf), false);
+    char buf[24], *p = buf + sizeof(buf);
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return h248_prop_add(a, l, mg_dup(a, name), h248_str_dup(a, p, (size_t)(buf + sizeof(buf) - p)),
+                         false);
 }
 
 static h248_prop_t *add_s(arena_t *a, h248_prop_t **l, const char *name, const char *v)

@@ -125,9 +125,23 @@ mg_term_t *mg_term_new(mg_store_t *s, int family, const char *realm)
     t->used = true;
     t->family = family;
     t->svc = H248_SVC_IN_SERVICE;
-    int n = snprintf(t->id, sizeof(t->id), "ip/%d/%s/%u", family == AF_INET6 ? 6 : 4, realm,
-                     slot + 1);
-    t->idlen = (uint8_t)(n < (int)sizeof(t->id) ? n : (int)sizeof(t->id) - 1);
+    /* "ip/<4|6>/<realm>/<slot+1>", without printf: this runs for every call */
+    char num[12], *q = num + sizeof(num);
+    uint32_t v = slot + 1;
+    do {
+        *--q = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t rl = strnlen(realm, 31), nl = (size_t)(num + sizeof(num) - q), n = 0;
+    memcpy(t->id, family == AF_INET6 ? "ip/6/" : "ip/4/", 5);
+    n = 5;
+    memcpy(t->id + n, realm, rl);
+    n += rl;
+    t->id[n++] = '/';
+    memcpy(t->id + n, q, nl);
+    n += nl;
+    t->id[n] = 0;
+    t->idlen = (uint8_t)n;
     s->nterms++;
     return t;
 }
