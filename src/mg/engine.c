@@ -358,6 +358,7 @@ static void root_apply(mg_engine_t *e, const mg_chg_t *c)
                         &e->root.mg_pending_limit, &e->root.mgc_pending_limit};
     for (unsigned i = 0; i < 8; i++)
         if ((c->rootset & (1u << i)) && dst[i]) *dst[i] = c->rootv[i];
+    e->root_by_mgc |= c->rootset;
     if (c->events_set) {
         e->root_rid = c->rid;
         e->ito_set = c->ito;
@@ -779,14 +780,18 @@ h248_txn_t *mg_engine_execute(mg_engine_t *e, const h248_txn_t *req, uint8_t ver
 
 /* ---- life cycle ----------------------------------------------------------------------------- */
 
+/* ROOT properties from the configuration, except those the MGC has set (bits 2..7 of
+ * root_by_mgc, in the root package's order). */
 static void root_defaults(mg_engine_t *e, const mg_config_t *cfg)
 {
-    e->root.normal_mg_exec_ms = cfg->normal_mg_exec_ms;
-    e->root.normal_mgc_exec_ms = cfg->normal_mgc_exec_ms;
-    e->root.mg_prov_timer_ms = cfg->provisional_timer_ms;
-    e->root.mgc_prov_timer_ms = cfg->mgc_provisional_timer_ms;
-    e->root.mg_pending_limit = cfg->pending_limit;
-    e->root.mgc_pending_limit = cfg->mgc_pending_limit;
+    uint32_t *dst[8] = {NULL, NULL, &e->root.normal_mg_exec_ms, &e->root.normal_mgc_exec_ms,
+                        &e->root.mg_prov_timer_ms, &e->root.mgc_prov_timer_ms,
+                        &e->root.mg_pending_limit, &e->root.mgc_pending_limit};
+    const uint32_t src[8] = {0, 0, cfg->normal_mg_exec_ms, cfg->normal_mgc_exec_ms,
+                             cfg->provisional_timer_ms, cfg->mgc_provisional_timer_ms,
+                             cfg->pending_limit, cfg->mgc_pending_limit};
+    for (unsigned i = 2; i < 8; i++)
+        if (!(e->root_by_mgc & (1u << i))) *dst[i] = src[i];
 }
 
 mg_engine_t *mg_engine_new(const mg_config_t *cfg, dp_t *dp, li_ctl_t *li,
@@ -841,6 +846,13 @@ int mg_engine_reload(mg_engine_t *e, const mg_config_t *cfg)
     e->cfg.default_latch = cfg->default_latch;
     e->cfg.default_hang_timer_s = cfg->default_hang_timer_s;
     e->cfg.relatch_idle_ms = cfg->relatch_idle_ms;
+    e->cfg.normal_mg_exec_ms = cfg->normal_mg_exec_ms;
+    e->cfg.normal_mgc_exec_ms = cfg->normal_mgc_exec_ms;
+    e->cfg.provisional_timer_ms = cfg->provisional_timer_ms;
+    e->cfg.mgc_provisional_timer_ms = cfg->mgc_provisional_timer_ms;
+    e->cfg.pending_limit = cfg->pending_limit;
+    e->cfg.mgc_pending_limit = cfg->mgc_pending_limit;
+    root_defaults(e, cfg);
     return 0;
 }
 

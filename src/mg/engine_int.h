@@ -15,6 +15,7 @@ struct mg_engine {
     mg_realms_t *realms;
     mg_store_t *store;
     mg_root_props_t root;
+    uint32_t root_by_mgc;        /* root package properties the MGC set (bit = table index) */
     bool ito_set;                /* it/ito requested on ROOT */
     uint32_t ito_mit;            /* 10 ms units */
     uint32_t root_rid;           /* request id of ROOT's Events descriptor */

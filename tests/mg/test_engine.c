@@ -195,6 +195,13 @@ static void root_properties_and_inactivity_event(void **state)
     assert_int_equal(mg_engine_root(f->e)->normal_mg_exec_ms, 700);
     assert_int_equal(mg_engine_root(f->e)->mg_pending_limit, 9);
     assert_int_equal(f->inactivity_ms, 2000);
+    /* a reload takes new defaults, but what the MGC set stays */
+    mg_config_t next = f->cfg;
+    next.normal_mg_exec_ms = 900;
+    next.normal_mgc_exec_ms = 1900;
+    assert_int_equal(mg_engine_reload(f->e, &next), 0);
+    assert_int_equal(mg_engine_root(f->e)->normal_mg_exec_ms, 700);
+    assert_int_equal(mg_engine_root(f->e)->normal_mgc_exec_ms, 1900);
     r = run(f, HDR "Transaction=16{Context=-{AuditValue=ROOT{Audit{Events}}}}");
     assert_has(r, "it/ito{mit=200}");
     r = run(f, HDR "Transaction=17{Context=-{Modify=ROOT{Events=4{}}}}");
