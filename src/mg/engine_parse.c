@@ -284,6 +284,8 @@ static int parse_media(mg_exec_t *x, const h248_media_t *m, bool root, mg_chg_t 
         if (st->lc && (rc = parse_lc(x, st->lc, s, c))) return rc;
         if (st->local && (rc = parse_sdp(x, st->local, false, s))) return rc;
         if (st->remote && (rc = parse_sdp(x, st->remote, true, s))) return rc;
+        for (const h248_prop_t *p = st->stats; p; p = p->next) /* checked, nothing to set */
+            if ((rc = mg_pkg_stat(p->name.p, p->name.len))) return mg_fail(x, rc, "unknown statistic");
     }
     return 0;
 }

@@ -76,8 +76,9 @@ static inline void fx_sc(void *arg, const h248_service_change_t *sc)
     f->nsc++;
 }
 
-/* pairs: port pairs in the "core" realm; share: LI share limit in % (0 = default 1 %). */
-static inline fx_t *fx_new(unsigned pairs, double share)
+/* pairs: port pairs in the "core" realm; share: LI share limit in % (0 = default 1 %);
+ * max_ctx: contexts the engine may hold. */
+static inline fx_t *fx_new_ctx(unsigned pairs, double share, uint32_t max_ctx)
 {
     fx_t *f = calloc(1, sizeof(*f));
     assert_non_null(f);
@@ -97,7 +98,7 @@ static inline fx_t *fx_new(unsigned pairs, double share)
     c->realms[1].port_min = (uint16_t)(base + 2000);
     c->realms[1].port_max = (uint16_t)(base + 2099);
     c->default_realm = 0;
-    c->max_contexts = 64;
+    c->max_contexts = max_ctx;
     c->max_gates = 256;
 
     snprintf(f->dir, sizeof(f->dir), "/tmp/bgfmg-engine-XXXXXX");
@@ -133,6 +134,8 @@ static inline fx_t *fx_new(unsigned pairs, double share)
     arena_init(&f->a, 0, 0);
     return f;
 }
+
+static inline fx_t *fx_new(unsigned pairs, double share) { return fx_new_ctx(pairs, share, 64); }
 
 static inline void fx_free(fx_t *f)
 {

@@ -78,6 +78,10 @@ static void packages_properties_and_values(void **state)
     expect_error(f, HDR "Transaction=27{Context=1{Subtract=ip/4/core/1{Audit{Statistics{"
                     "rtp/nope}}}}}", "453");
     expect_error(f, MOD("Mode=Loopback"), "449");
+    expect_error(f, HDR "Transaction=29{Context=-{Modify=ROOT{Events=1{it/ito{mit=200,zz=1}}}}}",
+                 "446");
+    expect_error(f, HDR "Transaction=29{Context=1{Modify=ip/4/core/1{Events=1{hangterm/thb},"
+                    "Events=2{hangterm/thb}}}}", "448");
     /* a value that is accepted is really kept */
     const char *r = run(f, MOD("gm/saf=ON,gm/sam=192.0.2.0/24,gm/spr=[1000:2000],tman/pol=ON,"
                                "tman/sdr=8000,ds/dscp=2e"));
@@ -172,6 +176,16 @@ static void audits_of_root_and_terminations(void **state)
     fx_free(f);
 }
 
+static void no_context_left_is_412(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new_ctx(16, 0, 2);
+    run(f, HDR "Transaction=60{Context=${" ADD "}}");
+    run(f, HDR "Transaction=61{Context=${" ADD "}}");
+    expect_error(f, HDR "Transaction=62{Context=${" ADD "}}", "412");
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +194,7 @@ int main(void)
         cmocka_unit_test(first_failure_ends_the_transaction),
         cmocka_unit_test(wildcards_and_wildcard_replies),
         cmocka_unit_test(audits_of_root_and_terminations),
+        cmocka_unit_test(no_context_left_is_412),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
