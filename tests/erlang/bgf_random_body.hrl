@@ -43,7 +43,24 @@ r_tid() ->
           ++ integer_to_list(r_int(0, 99999)), "rtp/" ++ integer_to_list(r_int(1, 999))]).
 
 r_action() ->
-    act(r_ctx(), some(3, fun r_command/0)).
+    A = act(r_ctx(), some(3, fun r_command/0)),
+    A#'ActionRequest'{contextRequest = opt(fun r_ctx_request/0)}.
+
+-if(?VSN >= 2).
+emergency_off() -> [false].
+-else.
+emergency_off() -> [].
+-endif.
+
+%% Context properties: priority, emergency (EmergencyOff from v2), one topology triple.
+r_ctx_request() ->
+    #'ContextRequest'{priority = opt(fun() -> r_int(0, 15) end),
+                      emergency = pick([asn1_NOVALUE, true] ++ emergency_off()),
+                      topologyReq = pick([asn1_NOVALUE,
+                          [#'TopologyRequest'{terminationFrom = tid(r_tid()),
+                                              terminationTo = tid(r_tid()),
+                                              topologyDirection = pick([bothway, isolate,
+                                                                        oneway])}]])}.
 
 r_command() ->
     C = case rand:uniform(8) of
@@ -74,7 +91,13 @@ r_command() ->
 
 r_descs() ->
     lists:append([pick([[{mediaDescriptor, r_media()}], [], [{eventsDescriptor, r_events()}],
-                        [{signalsDescriptor, some(2, fun r_signal/0)}]])
+                        [{signalsDescriptor, some(2, fun r_signal/0)}],
+                        [{eventBufferDescriptor, [#'EventSpec'{eventName = "hangterm/thb"}]}],
+                        [{digitMapDescriptor, #'DigitMapDescriptor'{
+                            digitMapName = pick([asn1_NOVALUE, "dm" ++ r_word()]),
+                            digitMapValue = #'DigitMapValue'{
+                                startTimer = opt(fun() -> r_int(0, 99) end),
+                                digitMapBody = pick(["(0xxx|1xxx)", "xxxx", "(1x.|[2-9]xx)"])}}}]])
                   || _ <- lists:seq(1, rand:uniform(3))]).
 
 r_media() ->
