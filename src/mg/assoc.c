@@ -61,7 +61,8 @@ struct mg_assoc {
     void (*leave_done)(void *arg);
     void *leave_arg;
     deferred_sc_t dsc;
-    mg_timer_t tick_timer, retry_timer, it_timer, defer_timer, leave_timer, lost_timer;
+    bool root_oos; /* the MGC took ROOT out of service (Graceful): no new calls */
+    mg_timer_t tick_timer, retry_timer, it_timer, defer_timer, leave_timer, lost_timer, oos_timer;
 };
 
 static void reg_send(mg_assoc_t *a);
@@ -277,6 +278,8 @@ static void registered(mg_assoc_t *a, const h248_service_change_t *sc)
     char as[NETADDR_STRLEN];
     a->state = MG_ASSOC_REGISTERED;
     a->lost = false;
+    a->root_oos = false;
+    mg_timer_stop(a->loop, &a->oos_timer);
     a->tried = 0;
     a->round_wait_ms = 0;
     a->version = (uint8_t)a->cfg->h248_version;
@@ -583,10 +586,35 @@ static void op_root_service_change(void *arg, const h248_service_change_t *sc)
     a->dsc = (deferred_sc_t){.method = sc->method, .delay_s = sc->has_delay ? sc->delay : 0};
     if (sc->mgc_id && mid_to_addr(sc->mgc_id, &a->mgc.addr, &a->dsc.target) == 0)
         a->dsc.has_target = true;
-    if (sc->method == H248_SCM_FORCED || sc->method == H248_SCM_HANDOFF)
+    if (sc->method == H248_SCM_FORCED || sc->method == H248_SCM_HANDOFF) {
         mg_timer_start(a->loop, &a->defer_timer, 0); /* after the reply has gone out */
-    else if (sc->method == H248_SCM_GRACEFUL)
-        LOG_NOTICE("MGC takes ROOT out of service in %u s", a->dsc.delay_s);
+    } else if (sc->method == H248_SCM_GRACEFUL) {
+        LOG_NOTICE("MGC takes ROOT out of service in %u s: no new calls after that",
+                   a->dsc.delay_s);
+        mg_timer_start(a->loop, &a->oos_timer, (uint64_t)a->dsc.delay_s * 1000u);
+    } else if (sc->method == H248_SCM_RESTART) {
+        if (a->root_oos || mg_timer_armed(&a->oos_timer))
+            LOG_NOTICE("MGC puts ROOT back in service");
+        mg_timer_stop(a->loop, &a->oos_timer);
+        a->root_oos = false;
+    }
+}
+
+/* The Delay of an MGC's Graceful ServiceChange on ROOT ran out: calls in progress go on,
+ * new ones (Add) are refused until the MGC restarts ROOT or we register again. */
+static void on_oos(mg_loop_t *l, mg_timer_t *t, void *arg)
+{
+    mg_assoc_t *a = arg;
+    a->root_oos = true;
+    LOG_NOTICE("ROOT out of service: new calls refused (503)");
+}
+
+static bool adds_a_termination(const h248_txn_t *t)
+{
+    for (const h248_action_t *ac = t->actions; ac; ac = ac->next)
+        for (const h248_cmd_t *c = ac->cmds; c; c = c->next)
+            if (c->kind == H248_CMD_ADD) return true;
+    return false;
 }
 
 void mg_assoc_engine_ops(mg_assoc_t *a, mg_engine_ops_t *ops)
@@ -690,8 +718,15 @@ static void handle_request(mg_assoc_t *a, const mg_peer_t *from, const h248_mess
         break;
     }
     note_root_events(a, t);
-    h248_txn_t *r = a->eng ? mg_engine_execute(a->eng, t, m->version, &a->in_arena) : NULL;
-    int n = r ? encode_txn(a, r, m->version, compact) : -1;
+    h248_txn_t *r = NULL;
+    int n;
+    if (a->root_oos && adds_a_termination(t)) {
+        error_reply(a, t->id, 503, "ROOT out of service", compact);
+        n = (int)a->txt.len;
+    } else {
+        r = a->eng ? mg_engine_execute(a->eng, t, m->version, &a->in_arena) : NULL;
+        n = r ? encode_txn(a, r, m->version, compact) : -1;
+    }
     if (n < 0) {
         LOG_ERR("transaction %u: %s", t->id, r ? "reply not encodable" : "no reply");
         error_reply(a, t->id, r || !a->eng ? 500 : 503, "internal failure", compact);
@@ -869,6 +904,7 @@ mg_assoc_t *mg_assoc_new(mg_loop_t *l, mg_config_t *cfg, char *err, size_t errle
     mg_timer_init(&a->defer_timer, on_deferred_sc, a);
     mg_timer_init(&a->leave_timer, on_leave_timer, a);
     mg_timer_init(&a->lost_timer, on_lost_timer, a);
+    mg_timer_init(&a->oos_timer, on_oos, a);
     mg_txn_timers_t tm = {0};
     a->txn = mg_txn_new(&tm);
     if (!a->txn) {
@@ -894,6 +930,7 @@ void mg_assoc_free(mg_assoc_t *a)
     mg_timer_stop(a->loop, &a->defer_timer);
     mg_timer_stop(a->loop, &a->leave_timer);
     mg_timer_stop(a->loop, &a->lost_timer);
+    mg_timer_stop(a->loop, &a->oos_timer);
     a->state = MG_ASSOC_GONE;
     mg_txn_free(a->txn);
     mg_net_free(a->net);
