@@ -356,6 +356,7 @@ static int parse_operator(void *field, const char *v, const directive_t *d, char
 #define R(f) offsetof(mg_realm_conf_t, f)
 #define DAY_MS 86400000u
 static const directive_t directives[] = {
+    /* "mid" first: check_whole looks at seen[0][0] */
     {SEC_BGFD, "mid", parse_mid, C(mid), 0, sizeof(((mg_config_t *)0)->mid)},
     {SEC_BGFD, "listen_udp", parse_listen, C(listen_udp), 0, 0},
     {SEC_BGFD, "listen_tcp", parse_listen, C(listen_tcp), 0, 0},
@@ -537,6 +538,13 @@ static int handler(void *user, const char *section, const char *name, const char
 static int check_whole(parse_state_t *st)
 {
     mg_config_t *cfg = st->cfg;
+    if (!st->seen[0][0] && (cfg->nlisten_udp || cfg->nlisten_tcp)) {
+        /* no mid: name ourselves after the first control address */
+        const netaddr_t *l = cfg->nlisten_udp ? &cfg->listen_udp[0] : &cfg->listen_tcp[0];
+        char ip[NETADDR_STRLEN];
+        snprintf(cfg->mid, sizeof(cfg->mid), "[%s]:%u", netaddr_format_ip(l, ip, sizeof(ip)),
+                 netaddr_port(l));
+    }
     for (unsigned i = 0; i < cfg->nrealms; i++) {
         st->line = st->realm_line[i];
         if (cfg->realms[i].naddrs == 0)

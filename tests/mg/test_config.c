@@ -178,6 +178,18 @@ static void listen_none_disables_tcp(void **state)
     assert_int_equal(c.nlisten_udp, 1);
 }
 
+static void mid_follows_the_first_listen_address_when_unset(void **state)
+{
+    mg_config_t c;
+    char err[256];
+    assert_int_equal(load(&c, "[bgfd]\nlisten_udp = [::1]:12944\n", err, sizeof(err)), 0);
+    assert_string_equal(c.mid, "[::1]:12944");
+    assert_int_equal(
+        load(&c, "[bgfd]\nmid = <bgf.example>\nlisten_udp = 127.0.0.2:3000\n", err, sizeof(err)),
+        0);
+    assert_string_equal(c.mid, "<bgf.example>");
+}
+
 static void li_can_be_switched_off(void **state)
 {
     mg_config_t c;
@@ -274,7 +286,8 @@ static void reload_takes_runtime_fields_and_names_the_rest(void **state)
                           err, sizeof(err)),
                      0);
     int n = mg_config_reload(&cur, &next, restart, sizeof(restart));
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3); /* listen_udp, and the mid that follows it, and workers */
+    assert_non_null(strstr(restart, "mid"));
     assert_non_null(strstr(restart, "listen_udp"));
     assert_non_null(strstr(restart, "workers"));
     assert_int_equal(cur.log_level, LOG_LVL_DEBUG);
@@ -304,6 +317,7 @@ int main(void)
         cmocka_unit_test(default_serves_loopback),
         cmocka_unit_test(every_key_is_read),
         cmocka_unit_test(listen_none_disables_tcp),
+        cmocka_unit_test(mid_follows_the_first_listen_address_when_unset),
         cmocka_unit_test(li_can_be_switched_off),
         cmocka_unit_test(every_error_names_file_line_key),
         cmocka_unit_test(missing_file_is_reported),
