@@ -13,20 +13,28 @@
 const char *mg_mode_token(dp_mode_t m)
 {
     switch (m) {
-    case DP_MODE_SENDONLY: return "SendOnly";
-    case DP_MODE_RECVONLY: return "ReceiveOnly";
-    case DP_MODE_SENDRECV: return "SendReceive";
-    default: return "Inactive";
+    case DP_MODE_SENDONLY:
+        return "SendOnly";
+    case DP_MODE_RECVONLY:
+        return "ReceiveOnly";
+    case DP_MODE_SENDRECV:
+        return "SendReceive";
+    default:
+        return "Inactive";
     }
 }
 
 h248_mode_t mg_mode_h248(dp_mode_t m)
 {
     switch (m) {
-    case DP_MODE_SENDONLY: return H248_MODE_SENDONLY;
-    case DP_MODE_RECVONLY: return H248_MODE_RECVONLY;
-    case DP_MODE_SENDRECV: return H248_MODE_SENDRECV;
-    default: return H248_MODE_INACTIVE;
+    case DP_MODE_SENDONLY:
+        return H248_MODE_SENDONLY;
+    case DP_MODE_RECVONLY:
+        return H248_MODE_RECVONLY;
+    case DP_MODE_SENDRECV:
+        return H248_MODE_SENDRECV;
+    default:
+        return H248_MODE_INACTIVE;
     }
 }
 
@@ -106,8 +114,8 @@ void mg_term_stats(mg_engine_t *e, const mg_term_t *t, dp_gate_stats_t *out)
     }
 }
 
-static const char *const DEFAULT_STATS[] = {"nt/os", "nt/or", "rtp/ps", "rtp/pr", "rtp/pl",
-                                            "rtp/jit", NULL};
+static const char *const DEFAULT_STATS[] = {"nt/os",  "nt/or",   "rtp/ps", "rtp/pr",
+                                            "rtp/pl", "rtp/jit", NULL};
 
 static uint64_t stat_value(const mg_term_t *t, const dp_gate_stats_t *st, const char *n)
 {
@@ -156,14 +164,14 @@ static void stream_props(mg_exec_t *x, const mg_stream_t *s, const h248_prop_t *
         const char *pkg, *name;
         char kind; /* b bool, u number, a address, r range */
     } P[] = {
-        {MG_P_DSCP, "ds", "dscp", 'u'},    {MG_P_SAF, "gm", "saf", 'b'},
-        {MG_P_SAM, "gm", "sam", 'a'},      {MG_P_SPF, "gm", "spf", 'b'},
-        {MG_P_SPR, "gm", "spr", 'r'},      {MG_P_ESAS, "gm", "esas", 'b'},
-        {MG_P_LSA, "gm", "lsa", 'a'},      {MG_P_ESPS, "gm", "esps", 'b'},
-        {MG_P_LSP, "gm", "lsp", 'u'},      {MG_P_RSB, "gm", "rsb", 'b'},
+        {MG_P_DSCP, "ds", "dscp", 'u'},      {MG_P_SAF, "gm", "saf", 'b'},
+        {MG_P_SAM, "gm", "sam", 'a'},        {MG_P_SPF, "gm", "spf", 'b'},
+        {MG_P_SPR, "gm", "spr", 'r'},        {MG_P_ESAS, "gm", "esas", 'b'},
+        {MG_P_LSA, "gm", "lsa", 'a'},        {MG_P_ESPS, "gm", "esps", 'b'},
+        {MG_P_LSP, "gm", "lsp", 'u'},        {MG_P_RSB, "gm", "rsb", 'b'},
         {MG_P_LATCH, "ipnat", "latch", 'b'}, {MG_P_POL, "tman", "pol", 'b'},
-        {MG_P_SDR, "tman", "sdr", 'u'},    {MG_P_MBS, "tman", "mbs", 'u'},
-        {MG_P_PDR, "tman", "pdr", 'u'},    {MG_P_DVT, "tman", "dvt", 'u'},
+        {MG_P_SDR, "tman", "sdr", 'u'},      {MG_P_MBS, "tman", "mbs", 'u'},
+        {MG_P_PDR, "tman", "pdr", 'u'},      {MG_P_DVT, "tman", "dvt", 'u'},
     };
     for (unsigned i = 0; i < sizeof(P) / sizeof(P[0]); i++) {
         int k = P[i].idx;
@@ -171,8 +179,12 @@ static void stream_props(mg_exec_t *x, const mg_stream_t *s, const h248_prop_t *
         char full[32], buf[NETADDR_STRLEN + 8];
         snprintf(full, sizeof(full), "%s/%s", P[i].pkg, P[i].name);
         switch (P[i].kind) {
-        case 'b': add_s(x->a, &lc->props, full, s->p.pv[k] ? "ON" : "OFF"); break;
-        case 'u': add_u(x->a, &lc->props, full, s->p.pv[k]); break;
+        case 'b':
+            add_s(x->a, &lc->props, full, s->p.pv[k] ? "ON" : "OFF");
+            break;
+        case 'u':
+            add_u(x->a, &lc->props, full, s->p.pv[k]);
+            break;
         case 'a':
             if (k == MG_P_SAM && netaddr_is_set(&s->p.sam_net)) {
                 char ip[NETADDR_STRLEN];
@@ -276,7 +288,9 @@ int mg_audit_term(mg_exec_t *x, const mg_term_t *t, const h248_desc_t *audit, h2
     for (const h248_desc_t *it = audit->u.audit; it; it = it->next) {
         int rc = 0;
         switch (it->kind) {
-        case H248_D_MEDIA: rc = term_media(x, t, it, r); break;
+        case H248_D_MEDIA:
+            rc = term_media(x, t, it, r);
+            break;
         case H248_D_STATISTICS: {
             dp_gate_stats_t st;
             mg_term_stats(x->e, t, &st);
@@ -286,12 +300,16 @@ int mg_audit_term(mg_exec_t *x, const mg_term_t *t, const h248_desc_t *audit, h2
         case H248_D_EVENTS:
             if (t->events_set && t->thb) events_desc(x, r, t->events_rid, "hangterm/thb", NULL, 0);
             break;
-        case H248_D_PACKAGES: packages_desc(x, r, false); break;
+        case H248_D_PACKAGES:
+            packages_desc(x, r, false);
+            break;
         case H248_D_SIGNALS:
         case H248_D_EVENT_BUFFER:
         case H248_D_DIGITMAP:
-        case H248_D_OBSERVED_EVENTS: break; /* none of those on an IP termination */
-        default: rc = mg_fail(x, MG_ERR_UNKNOWN_DESC, "cannot audit that descriptor");
+        case H248_D_OBSERVED_EVENTS:
+            break; /* none of those on an IP termination */
+        default:
+            rc = mg_fail(x, MG_ERR_UNKNOWN_DESC, "cannot audit that descriptor");
         }
         if (rc) return rc;
     }
@@ -320,10 +338,10 @@ int mg_audit_root(mg_exec_t *x, const h248_desc_t *audit, h248_cmd_t *r)
             h248_term_state_t *ts = arena_alloc(x->a, sizeof(*ts));
             if (!d || !ts) return mg_fail(x, MG_ERR_INTERNAL, "out of memory");
             d->u.media.ts = ts;
-            const uint32_t v[8] = {e->cfg.max_contexts, MG_MAX_TERMS_PER_CTX,
+            const uint32_t v[8] = {e->cfg.max_contexts,       MG_MAX_TERMS_PER_CTX,
                                    e->root.normal_mg_exec_ms, e->root.normal_mgc_exec_ms,
-                                   e->root.mg_prov_timer_ms, e->root.mgc_prov_timer_ms,
-                                   e->root.mg_pending_limit, e->root.mgc_pending_limit};
+                                   e->root.mg_prov_timer_ms,  e->root.mgc_prov_timer_ms,
+                                   e->root.mg_pending_limit,  e->root.mgc_pending_limit};
             const mg_pkg_def_t *root = mg_pkg_find("root", 4);
             for (unsigned i = 0; i < root->nprops && i < 8; i++) {
                 if (!wanted(req, "root", root->props[i].name)) continue;
@@ -357,13 +375,20 @@ static void caps_prop(mg_exec_t *x, h248_prop_t **l, const mg_pkg_def_t *pkg,
     }
     case MG_PT_UINT:
     case MG_PT_CODEPOINT:
-    case MG_PT_PORTRANGE: add_range(x->a, l, n, d->min, d->max); break;
-    case MG_PT_HEXLIST: add_range(x->a, l, n, d->min, d->max); break; /* number of ids */
-    default: h248_prop_add(x->a, l, mg_dup(x->a, n), H248_STR(""), false); break;
+    case MG_PT_PORTRANGE:
+        add_range(x->a, l, n, d->min, d->max);
+        break;
+    case MG_PT_HEXLIST:
+        add_range(x->a, l, n, d->min, d->max);
+        break; /* number of ids */
+    default:
+        h248_prop_add(x->a, l, mg_dup(x->a, n), H248_STR(""), false);
+        break;
     }
     if (*l) {
         h248_prop_t *p = *l;
-        while (p->next) p = p->next;
+        while (p->next)
+            p = p->next;
         if (d->type != MG_PT_BOOL && d->type != MG_PT_UINT && d->type != MG_PT_PORTRANGE &&
             d->type != MG_PT_HEXLIST && d->type != MG_PT_CODEPOINT) {
             p->kind = H248_VAL_NONE; /* free text / address: name only */
@@ -385,8 +410,10 @@ int mg_caps_term(mg_exec_t *x, const h248_desc_t *audit, h248_cmd_t *r)
             h248_prop_t *realm = NULL;
             for (unsigned i = 0; i < mg_realms_count(x->e->realms); i++) {
                 const char *n = mg_realm_name(x->e->realms, i);
-                if (!realm) realm = add_alt(x->a, &ts->props, "ipdc/realm", n);
-                else h248_value_add(x->a, realm, mg_dup(x->a, n), false);
+                if (!realm)
+                    realm = add_alt(x->a, &ts->props, "ipdc/realm", n);
+                else
+                    h248_value_add(x->a, realm, mg_dup(x->a, n), false);
             }
             h248_stream_t *st = h248_stream_get(x->a, &d->u.media, 1, true);
             h248_local_control_t *lc = st ? h248_lc_get(x->a, st) : NULL;
@@ -396,8 +423,10 @@ int mg_caps_term(mg_exec_t *x, const h248_desc_t *audit, h248_cmd_t *r)
                 for (unsigned k = 0; k < p->nprops; k++) {
                     const mg_prop_def_t *pd = &p->props[k];
                     if (!strcmp(p->name, "ipdc")) continue;
-                    if (pd->where & MG_IN_TS) caps_prop(x, &ts->props, p, pd);
-                    else if (pd->where & MG_IN_LC) caps_prop(x, &lc->props, p, pd);
+                    if (pd->where & MG_IN_TS)
+                        caps_prop(x, &ts->props, p, pd);
+                    else if (pd->where & MG_IN_LC)
+                        caps_prop(x, &lc->props, p, pd);
                 }
             }
         } else if (it->kind == H248_D_EVENTS) {
@@ -409,7 +438,8 @@ int mg_caps_term(mg_exec_t *x, const h248_desc_t *audit, h248_cmd_t *r)
                 for (unsigned k = 0; mg_pkgs[i]->stats && mg_pkgs[i]->stats[k]; k++) {
                     char n[32];
                     snprintf(n, sizeof(n), "%s/%s", mg_pkgs[i]->name, mg_pkgs[i]->stats[k]);
-                    h248_prop_t *p = h248_prop_add(x->a, &d->u.stats, mg_dup(x->a, n), H248_STR(""), false);
+                    h248_prop_t *p =
+                        h248_prop_add(x->a, &d->u.stats, mg_dup(x->a, n), H248_STR(""), false);
                     if (p) {
                         p->kind = H248_VAL_NONE;
                         p->nvalues = 0;
@@ -440,7 +470,8 @@ int mg_caps_root(mg_exec_t *x, const h248_desc_t *audit, h248_cmd_t *r)
             const mg_pkg_def_t *root = mg_pkg_find("root", 4);
             add_u(x->a, &ts->props, "root/maxNumberOfContexts", x->e->cfg.max_contexts);
             add_u(x->a, &ts->props, "root/maxTerminationsPerContext", MG_MAX_TERMS_PER_CTX);
-            for (unsigned k = 2; k < root->nprops; k++) caps_prop(x, &ts->props, root, &root->props[k]);
+            for (unsigned k = 2; k < root->nprops; k++)
+                caps_prop(x, &ts->props, root, &root->props[k]);
         } else if (it->kind == H248_D_EVENTS) {
             h248_desc_t *d = h248_desc_add(x->a, r, H248_D_EVENTS);
             h248_event_t *ev = arena_alloc(x->a, sizeof(*ev));

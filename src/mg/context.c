@@ -78,8 +78,10 @@ void mg_ctx_del(mg_store_t *s, mg_ctx_t *c)
     c->used = false;
     c->next_free = NIL;
     uint32_t idx = c->id - 1;
-    if (s->ctx_tail == NIL) s->ctx_head = idx;
-    else s->ctx[s->ctx_tail].next_free = idx;
+    if (s->ctx_tail == NIL)
+        s->ctx_head = idx;
+    else
+        s->ctx[s->ctx_tail].next_free = idx;
     s->ctx_tail = idx;
     s->nctx--;
 }
@@ -96,7 +98,8 @@ void mg_ctx_detach(mg_ctx_t *c, mg_term_t *t)
 {
     for (unsigned i = 0; i < c->nterms; i++)
         if (c->terms[i] == t) {
-            for (unsigned k = i + 1; k < c->nterms; k++) c->terms[k - 1] = c->terms[k];
+            for (unsigned k = i + 1; k < c->nterms; k++)
+                c->terms[k - 1] = c->terms[k];
             c->terms[--c->nterms] = NULL;
             break;
         }
@@ -110,8 +113,14 @@ mg_ctx_t *mg_ctx_next(mg_store_t *s, uint32_t after_id)
     return NULL;
 }
 
-uint32_t mg_store_nctx(const mg_store_t *s) { return s->nctx; }
-uint32_t mg_store_nterms(const mg_store_t *s) { return s->nterms; }
+uint32_t mg_store_nctx(const mg_store_t *s)
+{
+    return s->nctx;
+}
+uint32_t mg_store_nterms(const mg_store_t *s)
+{
+    return s->nterms;
+}
 
 mg_term_t *mg_term_new(mg_store_t *s, int family, const char *realm)
 {
@@ -156,7 +165,8 @@ mg_term_t *mg_term_find(mg_store_t *s, const char *name, size_t n)
 {
     /* The slot number is the last level. */
     size_t i = n;
-    while (i > 0 && name[i - 1] != '/') i--;
+    while (i > 0 && name[i - 1] != '/')
+        i--;
     if (i == n || n - i > 10) return NULL;
     uint64_t v = 0;
     for (size_t k = i; k < n; k++) {
@@ -179,8 +189,10 @@ void mg_term_del(mg_store_t *s, mg_term_t *t)
     }
     t->used = false;
     t->next_free = NIL;
-    if (s->term_tail == NIL) s->term_head = t->slot;
-    else s->terms[s->term_tail].next_free = t->slot;
+    if (s->term_tail == NIL)
+        s->term_head = t->slot;
+    else
+        s->terms[s->term_tail].next_free = t->slot;
     s->term_tail = t->slot;
     s->nterms--;
 }
@@ -192,7 +204,8 @@ bool mg_tid_match(const char *pat, size_t pn, const char *name, size_t n)
         if (pat[i] == '*') {
             if (i + 1 == pn) return true; /* last level: everything that remains */
             if (pat[i + 1] != '/') return false;
-            while (k < n && name[k] != '/') k++;
+            while (k < n && name[k] != '/')
+                k++;
             i++;
             continue;
         }

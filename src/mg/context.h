@@ -24,32 +24,44 @@
 /* Stream-level properties, stored by index (values in pv/pv2, which are set in pset). */
 enum {
     MG_P_DSCP = 0,
-    MG_P_SAF, MG_P_SAM, MG_P_SPF, MG_P_SPR, MG_P_ESAS, MG_P_LSA, MG_P_ESPS, MG_P_LSP, MG_P_RSB,
+    MG_P_SAF,
+    MG_P_SAM,
+    MG_P_SPF,
+    MG_P_SPR,
+    MG_P_ESAS,
+    MG_P_LSA,
+    MG_P_ESPS,
+    MG_P_LSP,
+    MG_P_RSB,
     MG_P_LATCH,
-    MG_P_POL, MG_P_SDR, MG_P_MBS, MG_P_PDR, MG_P_DVT,
+    MG_P_POL,
+    MG_P_SDR,
+    MG_P_MBS,
+    MG_P_PDR,
+    MG_P_DVT,
     MG_P_COUNT
 };
 
 typedef struct mg_sprops {
-    uint32_t pset;               /* bit i: property i set by the MGC */
-    uint32_t pv[MG_P_COUNT];     /* value (bool, number, range low) */
-    uint32_t pv2[MG_P_COUNT];    /* range high (spr) */
-    netaddr_t sam, lsa;          /* address values (sam: the mask) */
-    netaddr_t sam_net;           /* gm/sam given as addr/len: the address; unset otherwise */
-    uint8_t sam_len;             /* its prefix length */
+    uint32_t pset;            /* bit i: property i set by the MGC */
+    uint32_t pv[MG_P_COUNT];  /* value (bool, number, range low) */
+    uint32_t pv2[MG_P_COUNT]; /* range high (spr) */
+    netaddr_t sam, lsa;       /* address values (sam: the mask) */
+    netaddr_t sam_net;        /* gm/sam given as addr/len: the address; unset otherwise */
+    uint8_t sam_len;          /* its prefix length */
     bool mode_set;
     dp_mode_t mode;
 } mg_sprops_t;
 
 typedef struct mg_stream {
-    uint16_t id;                 /* 0: slot unused */
-    uint32_t gate_id;            /* the open gate */
-    netaddr_t local;             /* our address and RTP port */
-    netaddr_t remote;            /* remote RTP; unset = not known yet */
+    uint16_t id;      /* 0: slot unused */
+    uint32_t gate_id; /* the open gate */
+    netaddr_t local;  /* our address and RTP port */
+    netaddr_t remote; /* remote RTP; unset = not known yet */
     mg_sprops_t p;
-    char *local_sdp;             /* what we answered in Local (malloc), for audits */
-    char *remote_sdp;            /* last Remote given (malloc) */
-    bool tapped;                 /* li_ctl_admit said yes for this gate */
+    char *local_sdp;  /* what we answered in Local (malloc), for audits */
+    char *remote_sdp; /* last Remote given (malloc) */
+    bool tapped;      /* li_ctl_admit said yes for this gate */
 } mg_stream_t;
 
 struct mg_ctx;
@@ -61,17 +73,17 @@ typedef struct mg_term {
     uint8_t idlen;
     struct mg_ctx *ctx;
     uint16_t realm;
-    int family;                  /* AF_INET / AF_INET6 */
+    int family; /* AF_INET / AF_INET6 */
     bool timerx_set;
     uint32_t timerx;
-    bool events_set;             /* an Events descriptor is active */
+    bool events_set; /* an Events descriptor is active */
     uint32_t events_rid;
-    bool thb;                    /* hangterm/thb requested */
-    h248_svc_state_t svc;        /* InService unless the MGC took it out */
+    bool thb;             /* hangterm/thb requested */
+    h248_svc_state_t svc; /* InService unless the MGC took it out */
     uint64_t created_ms;
     mg_stream_t streams[MG_MAX_STREAMS];
     /* interception (confidential: never logged, audited or counted outside li) */
-    li_tap_conf_t tap;           /* active when a valid LICn and LITID are in force */
+    li_tap_conf_t tap; /* active when a valid LICn and LITID are in force */
     bool li_tids_set;
     uint32_t next_free;
 } mg_term_t;

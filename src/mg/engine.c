@@ -30,7 +30,10 @@ int mg_fail(mg_exec_t *x, int code, const char *text)
     return code;
 }
 
-h248_str_t mg_dup(arena_t *a, const char *s) { return h248_str_dup(a, s, strlen(s)); }
+h248_str_t mg_dup(arena_t *a, const char *s)
+{
+    return h248_str_dup(a, s, strlen(s));
+}
 
 uint64_t mg_now_ms(void)
 {
@@ -62,7 +65,8 @@ static h248_cmd_t *cmd_reply(mg_exec_t *x, h248_cmd_kind_t kind, const char *tid
 static void append_cmd(h248_action_t *act, h248_cmd_t *r)
 {
     h248_cmd_t **pp = &act->cmds;
-    while (*pp) pp = &(*pp)->next;
+    while (*pp)
+        pp = &(*pp)->next;
     *pp = r;
 }
 
@@ -97,16 +101,16 @@ typedef enum { SEL_NUM, SEL_CHOOSE, SEL_NULL, SEL_ALL } sel_kind_t;
 
 typedef struct mg_sel {
     sel_kind_t kind;
-    uint32_t id;         /* SEL_NUM: the context id asked for (kept after the context ends) */
-    mg_ctx_t *ctx;       /* SEL_NUM, or SEL_CHOOSE once created; NULL once ended */
-    bool created;        /* SEL_CHOOSE: the context was made by this action */
+    uint32_t id;   /* SEL_NUM: the context id asked for (kept after the context ends) */
+    mg_ctx_t *ctx; /* SEL_NUM, or SEL_CHOOSE once created; NULL once ended */
+    bool created;  /* SEL_CHOOSE: the context was made by this action */
 } mg_sel_t;
 
 #define MATCH_MAX 64
 
 /* Terminations tid names within the selection. 0 and *n, or an H.248 code. */
-static int match_terms(mg_exec_t *x, const mg_sel_t *sel, const h248_termid_t *tid,
-                       mg_term_t **out, unsigned *n)
+static int match_terms(mg_exec_t *x, const mg_sel_t *sel, const h248_termid_t *tid, mg_term_t **out,
+                       unsigned *n)
 {
     *n = 0;
     if (tid->flags & H248_TID_CHOOSE) return mg_fail(x, MG_ERR_BAD_ID, "$ not allowed here");
@@ -169,8 +173,10 @@ static void stream_merge(mg_engine_t *e, mg_stream_t *s, const mg_schg_t *sc)
         s->p.mode = sc->p.mode;
     }
     if (sc->has_remote) {
-        if (sc->remote_known) s->remote = sc->remote;
-        else memset(&s->remote, 0, sizeof(s->remote));
+        if (sc->remote_known)
+            s->remote = sc->remote;
+        else
+            memset(&s->remote, 0, sizeof(s->remote));
         free(s->remote_sdp);
         s->remote_sdp = mg_xstrdup(sc->remote_text);
     }
@@ -280,7 +286,8 @@ static int cmd_add(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_
     return 0;
 
 undo_term:
-    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) mg_close_stream(e, t, i, NULL);
+    for (unsigned i = 0; i < MG_MAX_STREAMS; i++)
+        mg_close_stream(e, t, i, NULL);
     mg_term_del(e->store, t);
 undo_ctx:
     if (made_ctx) {
@@ -309,7 +316,8 @@ static int term_apply(mg_exec_t *x, mg_term_t *t, const mg_chg_t *c, uint32_t ct
         for (i = 0; i < MG_MAX_STREAMS; i++)
             if (t->streams[i].id == c->s[k].id) break;
         if (i < MG_MAX_STREAMS) continue;
-        for (i = 0; i < MG_MAX_STREAMS && t->streams[i].id; i++) {}
+        for (i = 0; i < MG_MAX_STREAMS && t->streams[i].id; i++) {
+        }
         int rc = i == MG_MAX_STREAMS ? mg_fail(x, MG_ERR_RESOURCES, "too many streams") : 0;
         if (!rc) {
             t->streams[i].id = c->s[k].id;
@@ -329,7 +337,8 @@ static int term_apply(mg_exec_t *x, mg_term_t *t, const mg_chg_t *c, uint32_t ct
     term_commit_props(t, c);
     for (unsigned k = 0; k < c->ns; k++)
         for (unsigned i = 0; i < MG_MAX_STREAMS; i++)
-            if (t->streams[i].id == c->s[k].id && !fresh[i]) stream_merge(e, &t->streams[i], &c->s[k]);
+            if (t->streams[i].id == c->s[k].id && !fresh[i])
+                stream_merge(e, &t->streams[i], &c->s[k]);
     bool li_asked = e->li && (c->licn_set || c->tids_set);
     if (li_asked) mg_li_decide(e, t, c, &t->tap);
     if (li_asked || t->tap.active) mg_li_apply(e, t, li_asked);
@@ -353,9 +362,14 @@ static int term_apply(mg_exec_t *x, mg_term_t *t, const mg_chg_t *c, uint32_t ct
 
 static void root_apply(mg_engine_t *e, const mg_chg_t *c)
 {
-    uint32_t *dst[8] = {NULL, NULL, &e->root.normal_mg_exec_ms, &e->root.normal_mgc_exec_ms,
-                        &e->root.mg_prov_timer_ms, &e->root.mgc_prov_timer_ms,
-                        &e->root.mg_pending_limit, &e->root.mgc_pending_limit};
+    uint32_t *dst[8] = {NULL,
+                        NULL,
+                        &e->root.normal_mg_exec_ms,
+                        &e->root.normal_mgc_exec_ms,
+                        &e->root.mg_prov_timer_ms,
+                        &e->root.mgc_prov_timer_ms,
+                        &e->root.mg_pending_limit,
+                        &e->root.mgc_pending_limit};
     for (unsigned i = 0; i < 8; i++)
         if ((c->rootset & (1u << i)) && dst[i]) *dst[i] = c->rootv[i];
     e->root_by_mgc |= c->rootset;
@@ -406,7 +420,8 @@ static int cmd_modify(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_c
 /* Close every stream of t, release it from its context and the pools. */
 static void term_release(mg_engine_t *e, mg_term_t *t, dp_gate_stats_t *final)
 {
-    for (unsigned i = 0; i < MG_MAX_STREAMS; i++) mg_close_stream(e, t, i, final);
+    for (unsigned i = 0; i < MG_MAX_STREAMS; i++)
+        mg_close_stream(e, t, i, final);
     mg_ctx_t *c = t->ctx;
     if (c) {
         mg_ctx_detach(c, t);
@@ -423,7 +438,8 @@ static int subtract_audit(mg_exec_t *x, const h248_cmd_t *cmd, const h248_prop_t
     *none = false;
     *audit = NULL;
     for (const h248_desc_t *d = cmd->descs; d; d = d->next) {
-        if (d->kind != H248_D_AUDIT) return mg_fail(x, MG_ERR_UNKNOWN_DESC, "only Audit in Subtract");
+        if (d->kind != H248_D_AUDIT)
+            return mg_fail(x, MG_ERR_UNKNOWN_DESC, "only Audit in Subtract");
         *audit = d;
         *none = true;
         for (const h248_desc_t *it = d->u.audit; it; it = it->next) {
@@ -461,7 +477,8 @@ static int cmd_subtract(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248
         for (unsigned i = 0; i < n; i++) {
             mg_term_t *t = ts[i];
             uint32_t ctx_id = t->ctx->id;
-            h248_cmd_t *r = cmd->wildcard_reply ? NULL : cmd_reply(x, H248_CMD_SUBTRACT, t->id, t->idlen);
+            h248_cmd_t *r =
+                cmd->wildcard_reply ? NULL : cmd_reply(x, H248_CMD_SUBTRACT, t->id, t->idlen);
             if (r && audit && !none) {
                 for (const h248_desc_t *it = audit->u.audit; it; it = it->next)
                     if (it->kind != H248_D_STATISTICS) {
@@ -595,8 +612,7 @@ static int cmd_audit(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cm
     return 0;
 }
 
-static int cmd_service_change(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd,
-                              h248_cmd_t **out)
+static int cmd_service_change(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_t **out)
 {
     mg_engine_t *e = x->e;
     const h248_service_change_t *sc = NULL;
@@ -636,31 +652,56 @@ static int cmd_service_change(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd
 static const char *err_text(int code)
 {
     switch (code) {
-    case 410: return "Incorrect identifier";
-    case 411: return "The transaction refers to an unknown ContextId";
-    case 412: return "No ContextIDs available";
-    case 421: return "Unknown action or illegal combination of actions";
-    case 430: return "Unknown TerminationID";
-    case 431: return "No TerminationID matched a wildcard";
-    case 433: return "TerminationID is already in a Context";
-    case 434: return "Max number of Terminations in a Context exceeded";
-    case 435: return "Termination ID is not in specified Context";
-    case 443: return "Unsupported or unknown Command";
-    case 444: return "Unsupported or Unknown Descriptor";
-    case 445: return "Unsupported or Unknown Property";
-    case 446: return "Unsupported or Unknown Parameter";
-    case 448: return "Descriptor appears twice in a command";
-    case 449: return "Unsupported or Unknown Parameter or Property Value";
-    case 450: return "No such property in this package";
-    case 451: return "No such event in this package";
-    case 452: return "No such signal in this package";
-    case 453: return "No such statistic in this package";
-    case 455: return "Property illegal in this Descriptor";
-    case 456: return "Property appears twice in this Descriptor";
-    case 500: return "Internal software Failure in the MG";
-    case 501: return "Not Implemented";
-    case 510: return "Insufficient resources";
-    default: return "Error";
+    case 410:
+        return "Incorrect identifier";
+    case 411:
+        return "The transaction refers to an unknown ContextId";
+    case 412:
+        return "No ContextIDs available";
+    case 421:
+        return "Unknown action or illegal combination of actions";
+    case 430:
+        return "Unknown TerminationID";
+    case 431:
+        return "No TerminationID matched a wildcard";
+    case 433:
+        return "TerminationID is already in a Context";
+    case 434:
+        return "Max number of Terminations in a Context exceeded";
+    case 435:
+        return "Termination ID is not in specified Context";
+    case 443:
+        return "Unsupported or unknown Command";
+    case 444:
+        return "Unsupported or Unknown Descriptor";
+    case 445:
+        return "Unsupported or Unknown Property";
+    case 446:
+        return "Unsupported or Unknown Parameter";
+    case 448:
+        return "Descriptor appears twice in a command";
+    case 449:
+        return "Unsupported or Unknown Parameter or Property Value";
+    case 450:
+        return "No such property in this package";
+    case 451:
+        return "No such event in this package";
+    case 452:
+        return "No such signal in this package";
+    case 453:
+        return "No such statistic in this package";
+    case 455:
+        return "Property illegal in this Descriptor";
+    case 456:
+        return "Property appears twice in this Descriptor";
+    case 500:
+        return "Internal software Failure in the MG";
+    case 501:
+        return "Not Implemented";
+    case 510:
+        return "Insufficient resources";
+    default:
+        return "Error";
     }
 }
 
@@ -670,25 +711,36 @@ static int exec_cmd(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
     if (cmd->tids->next && cmd->kind != H248_CMD_AUDIT_VALUE)
         return mg_fail(x, MG_ERR_NOT_IMPL, "termination id lists");
     switch (cmd->kind) {
-    case H248_CMD_ADD: return cmd_add(x, sel, cmd, r);
-    case H248_CMD_MODIFY: return cmd_modify(x, sel, cmd, r);
-    case H248_CMD_SUBTRACT: return cmd_subtract(x, sel, cmd, r);
-    case H248_CMD_MOVE: return cmd_move(x, sel, cmd, r);
+    case H248_CMD_ADD:
+        return cmd_add(x, sel, cmd, r);
+    case H248_CMD_MODIFY:
+        return cmd_modify(x, sel, cmd, r);
+    case H248_CMD_SUBTRACT:
+        return cmd_subtract(x, sel, cmd, r);
+    case H248_CMD_MOVE:
+        return cmd_move(x, sel, cmd, r);
     case H248_CMD_AUDIT_VALUE:
-    case H248_CMD_AUDIT_CAP: return cmd_audit(x, sel, cmd, r);
-    case H248_CMD_SERVICE_CHANGE: return cmd_service_change(x, sel, cmd, r);
+    case H248_CMD_AUDIT_CAP:
+        return cmd_audit(x, sel, cmd, r);
+    case H248_CMD_SERVICE_CHANGE:
+        return cmd_service_change(x, sel, cmd, r);
     case H248_CMD_NOTIFY:
-    default: return mg_fail(x, MG_ERR_UNKNOWN_CMD, "command not accepted by the MG");
+    default:
+        return mg_fail(x, MG_ERR_UNKNOWN_CMD, "command not accepted by the MG");
     }
 }
 
 static uint32_t sel_ctx_id(const mg_sel_t *sel)
 {
     switch (sel->kind) {
-    case SEL_NUM: return sel->id;
-    case SEL_CHOOSE: return sel->ctx ? sel->ctx->id : H248_CTX_NULL;
-    case SEL_ALL: return H248_CTX_ALL;
-    default: return H248_CTX_NULL;
+    case SEL_NUM:
+        return sel->id;
+    case SEL_CHOOSE:
+        return sel->ctx ? sel->ctx->id : H248_CTX_NULL;
+    case SEL_ALL:
+        return H248_CTX_ALL;
+    default:
+        return H248_CTX_NULL;
     }
 }
 
@@ -698,16 +750,23 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
     mg_engine_t *e = x->e;
     mg_sel_t sel = {0};
     switch (act->ctx) {
-    case H248_CTX_NULL: sel.kind = SEL_NULL; break;
-    case H248_CTX_CHOOSE: sel.kind = SEL_CHOOSE; break;
-    case H248_CTX_ALL: sel.kind = SEL_ALL; break;
+    case H248_CTX_NULL:
+        sel.kind = SEL_NULL;
+        break;
+    case H248_CTX_CHOOSE:
+        sel.kind = SEL_CHOOSE;
+        break;
+    case H248_CTX_ALL:
+        sel.kind = SEL_ALL;
+        break;
     default:
         sel.kind = SEL_NUM;
         sel.id = act->ctx;
         sel.ctx = mg_ctx_get(e->store, act->ctx);
         if (!sel.ctx) {
             h248_action_t *ra = reply_action(x, act->ctx);
-            if (ra) ra->error = h248_error_new(x->a, MG_ERR_UNKNOWN_CTX, mg_dup(x->a, err_text(411)));
+            if (ra)
+                ra->error = h248_error_new(x->a, MG_ERR_UNKNOWN_CTX, mg_dup(x->a, err_text(411)));
             return false;
         }
     }
@@ -760,8 +819,7 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
     return true;
 }
 
-h248_txn_t *mg_engine_execute(mg_engine_t *e, const h248_txn_t *req, uint8_t version,
-                              arena_t *a)
+h248_txn_t *mg_engine_execute(mg_engine_t *e, const h248_txn_t *req, uint8_t version, arena_t *a)
 {
     h248_txn_t *rep = arena_alloc(a, sizeof(*rep));
     if (!rep) return NULL;
@@ -784,12 +842,22 @@ h248_txn_t *mg_engine_execute(mg_engine_t *e, const h248_txn_t *req, uint8_t ver
  * root_by_mgc, in the root package's order). */
 static void root_defaults(mg_engine_t *e, const mg_config_t *cfg)
 {
-    uint32_t *dst[8] = {NULL, NULL, &e->root.normal_mg_exec_ms, &e->root.normal_mgc_exec_ms,
-                        &e->root.mg_prov_timer_ms, &e->root.mgc_prov_timer_ms,
-                        &e->root.mg_pending_limit, &e->root.mgc_pending_limit};
-    const uint32_t src[8] = {0, 0, cfg->normal_mg_exec_ms, cfg->normal_mgc_exec_ms,
-                             cfg->provisional_timer_ms, cfg->mgc_provisional_timer_ms,
-                             cfg->pending_limit, cfg->mgc_pending_limit};
+    uint32_t *dst[8] = {NULL,
+                        NULL,
+                        &e->root.normal_mg_exec_ms,
+                        &e->root.normal_mgc_exec_ms,
+                        &e->root.mg_prov_timer_ms,
+                        &e->root.mgc_prov_timer_ms,
+                        &e->root.mg_pending_limit,
+                        &e->root.mgc_pending_limit};
+    const uint32_t src[8] = {0,
+                             0,
+                             cfg->normal_mg_exec_ms,
+                             cfg->normal_mgc_exec_ms,
+                             cfg->provisional_timer_ms,
+                             cfg->mgc_provisional_timer_ms,
+                             cfg->pending_limit,
+                             cfg->mgc_pending_limit};
     for (unsigned i = 2; i < 8; i++)
         if (!(e->root_by_mgc & (1u << i))) *dst[i] = src[i];
 }
@@ -827,7 +895,8 @@ void mg_engine_release_all(mg_engine_t *e)
 {
     mg_ctx_t *c;
     while ((c = mg_ctx_next(e->store, 0)) != NULL)
-        while (c->used && c->nterms) term_release(e, c->terms[0], NULL);
+        while (c->used && c->nterms)
+            term_release(e, c->terms[0], NULL);
 }
 
 void mg_engine_free(mg_engine_t *e)
@@ -856,7 +925,10 @@ int mg_engine_reload(mg_engine_t *e, const mg_config_t *cfg)
     return 0;
 }
 
-const mg_root_props_t *mg_engine_root(const mg_engine_t *e) { return &e->root; }
+const mg_root_props_t *mg_engine_root(const mg_engine_t *e)
+{
+    return &e->root;
+}
 
 void mg_engine_counts(const mg_engine_t *e, mg_engine_counts_t *out)
 {

@@ -39,12 +39,12 @@ typedef struct mg_engine_ops {
 /* ROOT properties the MGC may set (root package); the transaction layer reads them. Start
  * from the configuration ([h248] section). */
 typedef struct mg_root_props {
-    uint32_t normal_mg_exec_ms;     /* root/normalMGExecutionTime */
-    uint32_t normal_mgc_exec_ms;    /* root/normalMGCExecutionTime */
-    uint32_t mg_prov_timer_ms;      /* root/MGProvisionalResponseTimerValue */
-    uint32_t mgc_prov_timer_ms;     /* root/MGCProvisionalResponseTimerValue */
-    uint32_t mg_pending_limit;      /* root/MGOriginatedPendingLimit */
-    uint32_t mgc_pending_limit;     /* root/MGCOriginatedPendingLimit */
+    uint32_t normal_mg_exec_ms;  /* root/normalMGExecutionTime */
+    uint32_t normal_mgc_exec_ms; /* root/normalMGCExecutionTime */
+    uint32_t mg_prov_timer_ms;   /* root/MGProvisionalResponseTimerValue */
+    uint32_t mgc_prov_timer_ms;  /* root/MGCProvisionalResponseTimerValue */
+    uint32_t mg_pending_limit;   /* root/MGOriginatedPendingLimit */
+    uint32_t mgc_pending_limit;  /* root/MGCOriginatedPendingLimit */
 } mg_root_props_t;
 
 /* Counters for status views and benchmarks (never any interception data). */
@@ -66,8 +66,7 @@ void mg_engine_free(mg_engine_t *e);
  * a is exhausted: every failure is an Error descriptor in the reply. Commands run in order;
  * the first failing one ends its transaction (unless it is O-), and whatever it had changed
  * is undone. version is the message's H.248 version (selects reply syntax). */
-h248_txn_t *mg_engine_execute(mg_engine_t *e, const h248_txn_t *req, uint8_t version,
-                              arena_t *a);
+h248_txn_t *mg_engine_execute(mg_engine_t *e, const h248_txn_t *req, uint8_t version, arena_t *a);
 
 /* Drain data-plane events (dp_poll_events) and send the Notify requests they call for. Call
  * when dp_event_fd(dp) is readable. */

@@ -16,8 +16,8 @@
 
 /* ---- gates -------------------------------------------------------------------------------- */
 
-void mg_build_req(const mg_engine_t *e, const mg_term_t *t, const mg_stream_t *s,
-                      uint32_t ctx_id, dp_gate_req_t *r)
+void mg_build_req(const mg_engine_t *e, const mg_term_t *t, const mg_stream_t *s, uint32_t ctx_id,
+                  dp_gate_req_t *r)
 {
     const mg_sprops_t *p = &s->p;
     memset(r, 0, sizeof(*r));
@@ -166,7 +166,7 @@ void mg_li_apply(mg_engine_t *e, mg_term_t *t, bool asked)
 /* ---- Local SDP of our side ------------------------------------------------------------------ */
 
 const char *mg_local_text(mg_exec_t *x, const mg_term_t *t, const mg_stream_t *s,
-                              const mg_schg_t *sc)
+                          const mg_schg_t *sc)
 {
     char ip[NETADDR_STRLEN];
     netaddr_format_ip(&s->local, ip, sizeof(ip));
@@ -207,7 +207,7 @@ char *mg_xstrdup(const char *s)
 
 /* Append Media{Stream=id{Local{text}}} for the streams in list (all when sc is NULL). */
 void mg_reply_local(mg_exec_t *x, h248_cmd_t *r, const mg_term_t *t, const mg_chg_t *c,
-                        bool only_with_local)
+                    bool only_with_local)
 {
     h248_desc_t *d = NULL;
     for (unsigned i = 0; i < MG_MAX_STREAMS; i++) {
@@ -221,7 +221,8 @@ void mg_reply_local(mg_exec_t *x, h248_cmd_t *r, const mg_term_t *t, const mg_ch
             }
         if (!asked) continue;
         if (!d && !(d = h248_desc_add(x->a, r, H248_D_MEDIA))) return;
-        h248_stream_t *st = h248_stream_get(x->a, &d->u.media, s->id, explicit_id || t->streams[1].id);
+        h248_stream_t *st =
+            h248_stream_get(x->a, &d->u.media, s->id, explicit_id || t->streams[1].id);
         if (!st) return;
         st->local = arena_alloc(x->a, sizeof(*st->local));
         if (st->local) st->local->text = mg_dup(x->a, s->local_sdp);

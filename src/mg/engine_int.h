@@ -8,18 +8,18 @@
 #include "mg/realm.h"
 
 struct mg_engine {
-    mg_config_t cfg;             /* copy; reload updates the run-time fields */
-    dp_t *dp;                    /* not owned */
-    li_ctl_t *li;                /* not owned, NULL = no interception */
+    mg_config_t cfg; /* copy; reload updates the run-time fields */
+    dp_t *dp;        /* not owned */
+    li_ctl_t *li;    /* not owned, NULL = no interception */
     mg_engine_ops_t ops;
     mg_realms_t *realms;
     mg_store_t *store;
     mg_root_props_t root;
-    uint32_t root_by_mgc;        /* root package properties the MGC set (bit = table index) */
-    bool ito_set;                /* it/ito requested on ROOT */
-    uint32_t ito_mit;            /* 10 ms units */
-    uint32_t root_rid;           /* request id of ROOT's Events descriptor */
-    arena_t scratch;             /* Notify trees, reset after each send */
+    uint32_t root_by_mgc; /* root package properties the MGC set (bit = table index) */
+    bool ito_set;         /* it/ito requested on ROOT */
+    uint32_t ito_mit;     /* 10 ms units */
+    uint32_t root_rid;    /* request id of ROOT's Events descriptor */
+    arena_t scratch;      /* Notify trees, reset after each send */
     mg_engine_counts_t counts;
 };
 
@@ -36,7 +36,7 @@ typedef struct mg_exec {
     uint8_t version;
     h248_txn_t *rep;
     mg_fail_t fail;
-    uint32_t out_ctx;            /* context of the command's reply when not the action's */
+    uint32_t out_ctx; /* context of the command's reply when not the action's */
 } mg_exec_t;
 
 /* Record a failure and return its code (for `return fail(x, 434, "...")`). */
@@ -47,29 +47,29 @@ int mg_fail(mg_exec_t *x, int code, const char *text);
 typedef struct mg_schg {
     uint16_t id;
     bool explicit_id;
-    mg_sprops_t p;              /* given properties (pset: which) */
-    struct h248_sdp *local;     /* parsed Local, NULL when absent or empty */
+    mg_sprops_t p;          /* given properties (pset: which) */
+    struct h248_sdp *local; /* parsed Local, NULL when absent or empty */
     bool has_local;
     bool has_remote;
     bool remote_known;
     netaddr_t remote;
-    int local_af, remote_af;    /* 0 = not said */
-    const char *remote_text;    /* NUL-terminated copy in the arena */
-    int remote_fmt_pt;          /* first payload type of Remote, -1 none */
+    int local_af, remote_af; /* 0 = not said */
+    const char *remote_text; /* NUL-terminated copy in the arena */
+    int remote_fmt_pt;       /* first payload type of Remote, -1 none */
 } mg_schg_t;
 
 typedef struct mg_chg {
     mg_schg_t s[MG_MAX_STREAMS];
     unsigned ns;
-    int realm;                  /* -1 absent */
+    int realm; /* -1 absent */
     bool timerx_set;
     uint32_t timerx;
-    h248_svc_state_t svc;       /* NONE = absent */
+    h248_svc_state_t svc; /* NONE = absent */
     bool events_set;
     uint32_t rid;
     bool thb, ito;
     uint32_t mit;
-    uint32_t rootset;           /* ROOT TS: bit i = root property i */
+    uint32_t rootset; /* ROOT TS: bit i = root property i */
     uint32_t rootv[8];
     bool licn_set;
     const char *licn;
@@ -90,8 +90,8 @@ mg_schg_t *mg_chg_stream(mg_exec_t *x, mg_chg_t *c, uint16_t id, bool explicit_i
 #define MG_DEFAULT_MODE DP_MODE_SENDRECV /* documented in docs/packages.md */
 uint64_t mg_now_ms(void);
 uint32_t mg_gate_id_of(const mg_term_t *t, unsigned i);
-void mg_build_req(const mg_engine_t *e, const mg_term_t *t, const mg_stream_t *s,
-                  uint32_t ctx_id, dp_gate_req_t *r);
+void mg_build_req(const mg_engine_t *e, const mg_term_t *t, const mg_stream_t *s, uint32_t ctx_id,
+                  dp_gate_req_t *r);
 /* DP_MOD_* bits that differ between a and b. */
 unsigned mg_req_diff(const dp_gate_req_t *a, const dp_gate_req_t *b);
 /* Take a port pair and open stream i's gate. 0 or H.248 code. */

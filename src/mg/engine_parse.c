@@ -9,21 +9,22 @@
 
 #include "h248/sdp.h"
 
-static bool str_eq(h248_str_t s, const char *lit) { return h248_str_ieq(s, lit); }
+static bool str_eq(h248_str_t s, const char *lit)
+{
+    return h248_str_ieq(s, lit);
+}
 
 /* ---- change sets: what a command asks for, checked before anything changes --------------- */
-
-
 
 static const struct {
     const char *pkg, *prop;
     int idx;
 } SMAP[] = {
-    {"ds", "dscp", MG_P_DSCP},   {"gm", "saf", MG_P_SAF},     {"gm", "sam", MG_P_SAM},
-    {"gm", "spf", MG_P_SPF},     {"gm", "spr", MG_P_SPR},     {"gm", "esas", MG_P_ESAS},
-    {"gm", "lsa", MG_P_LSA},     {"gm", "esps", MG_P_ESPS},   {"gm", "lsp", MG_P_LSP},
-    {"gm", "rsb", MG_P_RSB},     {"ipnat", "latch", MG_P_LATCH}, {"tman", "pol", MG_P_POL},
-    {"tman", "sdr", MG_P_SDR},   {"tman", "mbs", MG_P_MBS},   {"tman", "pdr", MG_P_PDR},
+    {"ds", "dscp", MG_P_DSCP}, {"gm", "saf", MG_P_SAF},        {"gm", "sam", MG_P_SAM},
+    {"gm", "spf", MG_P_SPF},   {"gm", "spr", MG_P_SPR},        {"gm", "esas", MG_P_ESAS},
+    {"gm", "lsa", MG_P_LSA},   {"gm", "esps", MG_P_ESPS},      {"gm", "lsp", MG_P_LSP},
+    {"gm", "rsb", MG_P_RSB},   {"ipnat", "latch", MG_P_LATCH}, {"tman", "pol", MG_P_POL},
+    {"tman", "sdr", MG_P_SDR}, {"tman", "mbs", MG_P_MBS},      {"tman", "pdr", MG_P_PDR},
     {"tman", "dvt", MG_P_DVT},
 };
 
@@ -36,8 +37,7 @@ static int sprop_index(const mg_pkg_def_t *pkg, const mg_prop_def_t *prop)
 }
 
 /* Check a property's value(s) against its definition. */
-static int prop_value(mg_exec_t *x, const h248_prop_t *p, const mg_prop_def_t *def,
-                      mg_pval_t *v)
+static int prop_value(mg_exec_t *x, const h248_prop_t *p, const mg_prop_def_t *def, mg_pval_t *v)
 {
     memset(v, 0, sizeof(*v));
     const h248_value_t *val = p->values;
@@ -123,8 +123,7 @@ static int parse_sdp(mg_exec_t *x, const h248_sdp_block_t *b, bool remote, mg_sc
     s->remote_af = af_of(ep.af);
     s->remote_fmt_pt = ep.pt;
     if (ep.addr_kind == H248_SDP_VALUE && s->remote_af) {
-        if (parse_addr_str(ep.addr, &s->remote) < 0 ||
-            netaddr_family(&s->remote) != s->remote_af)
+        if (parse_addr_str(ep.addr, &s->remote) < 0 || netaddr_family(&s->remote) != s->remote_af)
             return mg_fail(x, MG_ERR_BAD_VALUE, "bad address in Remote");
         if (ep.port_kind == H248_SDP_VALUE && ep.port != 0) {
             netaddr_set_port(&s->remote, ep.port);
@@ -157,12 +156,26 @@ static int parse_li(mg_exec_t *x, const h248_prop_t *p, const mg_prop_def_t *def
 static int parse_lc(mg_exec_t *x, const h248_local_control_t *lc, mg_schg_t *s, mg_chg_t *c)
 {
     switch (lc->mode) {
-    case H248_MODE_NONE: break;
-    case H248_MODE_SENDONLY: s->p.mode = DP_MODE_SENDONLY; s->p.mode_set = true; break;
-    case H248_MODE_RECVONLY: s->p.mode = DP_MODE_RECVONLY; s->p.mode_set = true; break;
-    case H248_MODE_SENDRECV: s->p.mode = DP_MODE_SENDRECV; s->p.mode_set = true; break;
-    case H248_MODE_INACTIVE: s->p.mode = DP_MODE_INACTIVE; s->p.mode_set = true; break;
-    case H248_MODE_LOOPBACK: return mg_fail(x, MG_ERR_BAD_VALUE, "Loopback not supported");
+    case H248_MODE_NONE:
+        break;
+    case H248_MODE_SENDONLY:
+        s->p.mode = DP_MODE_SENDONLY;
+        s->p.mode_set = true;
+        break;
+    case H248_MODE_RECVONLY:
+        s->p.mode = DP_MODE_RECVONLY;
+        s->p.mode_set = true;
+        break;
+    case H248_MODE_SENDRECV:
+        s->p.mode = DP_MODE_SENDRECV;
+        s->p.mode_set = true;
+        break;
+    case H248_MODE_INACTIVE:
+        s->p.mode = DP_MODE_INACTIVE;
+        s->p.mode_set = true;
+        break;
+    case H248_MODE_LOOPBACK:
+        return mg_fail(x, MG_ERR_BAD_VALUE, "Loopback not supported");
     }
     for (const h248_prop_t *p = lc->props; p; p = p->next) {
         const mg_pkg_def_t *pkg;
@@ -285,7 +298,8 @@ static int parse_media(mg_exec_t *x, const h248_media_t *m, bool root, mg_chg_t 
         if (st->local && (rc = parse_sdp(x, st->local, false, s))) return rc;
         if (st->remote && (rc = parse_sdp(x, st->remote, true, s))) return rc;
         for (const h248_prop_t *p = st->stats; p; p = p->next) /* checked, nothing to set */
-            if ((rc = mg_pkg_stat(p->name.p, p->name.len))) return mg_fail(x, rc, "unknown statistic");
+            if ((rc = mg_pkg_stat(p->name.p, p->name.len)))
+                return mg_fail(x, rc, "unknown statistic");
     }
     return 0;
 }

@@ -89,18 +89,19 @@ static const mg_pkg_def_t pkg_nt = {"nt", 1, NULL, 0, NULL, 0, nt_stats, false};
 static const mg_pkg_def_t pkg_rtp = {"rtp", 1, NULL, 0, NULL, 0, rtp_stats, false};
 static const mg_pkg_def_t pkg_ds = {"ds", 1, ds_props, N(ds_props), NULL, 0, NULL, false};
 static const mg_pkg_def_t pkg_gm = {"gm", 1, gm_props, N(gm_props), NULL, 0, NULL, false};
-static const mg_pkg_def_t pkg_ipnat = {"ipnat", 1, ipnat_props, N(ipnat_props), NULL, 0, NULL,
-                                       false};
+static const mg_pkg_def_t pkg_ipnat = {"ipnat", 1, ipnat_props, N(ipnat_props),
+                                       NULL,    0, NULL,        false};
 static const mg_pkg_def_t pkg_ipdc = {"ipdc", 1, ipdc_props, N(ipdc_props), NULL, 0, NULL, false};
 static const mg_pkg_def_t pkg_tman = {"tman", 1, tman_props, N(tman_props), NULL, 0, NULL, false};
 static const mg_pkg_def_t pkg_it = {"it", 1, NULL, 0, it_events, N(it_events), NULL, false};
-static const mg_pkg_def_t pkg_hangterm = {"hangterm", 1, hangterm_props, N(hangterm_props),
-                                          hangterm_events, N(hangterm_events), NULL, false};
+static const mg_pkg_def_t pkg_hangterm = {
+    "hangterm",         1,    hangterm_props, N(hangterm_props), hangterm_events,
+    N(hangterm_events), NULL, false};
 static const mg_pkg_def_t pkg_li = {"li", 1, li_props, N(li_props), NULL, 0, NULL, true};
 
 const mg_pkg_def_t *const mg_pkgs[] = {
-    &pkg_root, &pkg_nt, &pkg_rtp, &pkg_ds, &pkg_gm, &pkg_ipnat,
-    &pkg_ipdc, &pkg_tman, &pkg_it, &pkg_hangterm, &pkg_li,
+    &pkg_root, &pkg_nt,   &pkg_rtp, &pkg_ds,       &pkg_gm, &pkg_ipnat,
+    &pkg_ipdc, &pkg_tman, &pkg_it,  &pkg_hangterm, &pkg_li,
 };
 const unsigned mg_npkgs = N(mg_pkgs);
 
@@ -257,9 +258,12 @@ int mg_pkg_check(const mg_prop_def_t *def, const char *v, size_t n, mg_pval_t *o
 {
     switch (def->type) {
     case MG_PT_BOOL:
-        if (mg_tok_eq(v, n, "ON") || mg_tok_eq(v, n, "TRUE")) out->u = 1;
-        else if (mg_tok_eq(v, n, "OFF") || mg_tok_eq(v, n, "FALSE")) out->u = 0;
-        else return MG_ERR_BAD_VALUE;
+        if (mg_tok_eq(v, n, "ON") || mg_tok_eq(v, n, "TRUE"))
+            out->u = 1;
+        else if (mg_tok_eq(v, n, "OFF") || mg_tok_eq(v, n, "FALSE"))
+            out->u = 0;
+        else
+            return MG_ERR_BAD_VALUE;
         return 0;
     case MG_PT_UINT:
         if (parse_u32(v, n, &out->u) < 0 || out->u < def->min || out->u > def->max)

@@ -42,28 +42,28 @@ enum {
 
 /* Descriptors a property may appear in (bit set). */
 enum {
-    MG_IN_LC = 1u << 0,        /* LocalControl of a stream (termination) */
-    MG_IN_TS = 1u << 1,        /* TerminationState of a termination */
-    MG_IN_ROOT = 1u << 2,      /* TerminationState of ROOT */
+    MG_IN_LC = 1u << 0,   /* LocalControl of a stream (termination) */
+    MG_IN_TS = 1u << 1,   /* TerminationState of a termination */
+    MG_IN_ROOT = 1u << 2, /* TerminationState of ROOT */
 };
 
 typedef enum {
-    MG_PT_BOOL = 0,   /* ON / OFF (also TRUE / FALSE) */
-    MG_PT_UINT,       /* decimal, [min, max] */
-    MG_PT_STRING,     /* token or quoted string, at most max characters */
-    MG_PT_ADDR,       /* IPv4 or IPv6 address literal, optionally /prefix-length */
-    MG_PT_PORTRANGE,  /* port or "lo-hi" / [lo:hi] */
-    MG_PT_ENUM,       /* one of enums[] */
-    MG_PT_HEX,        /* hex digits, length min..max */
-    MG_PT_HEXLIST,    /* list of 32-bit hex values, 1..max entries */
-    MG_PT_CODEPOINT,  /* decimal, or hex ("0x2e", or with a-f digits: "2e"), [min, max] */
+    MG_PT_BOOL = 0,  /* ON / OFF (also TRUE / FALSE) */
+    MG_PT_UINT,      /* decimal, [min, max] */
+    MG_PT_STRING,    /* token or quoted string, at most max characters */
+    MG_PT_ADDR,      /* IPv4 or IPv6 address literal, optionally /prefix-length */
+    MG_PT_PORTRANGE, /* port or "lo-hi" / [lo:hi] */
+    MG_PT_ENUM,      /* one of enums[] */
+    MG_PT_HEX,       /* hex digits, length min..max */
+    MG_PT_HEXLIST,   /* list of 32-bit hex values, 1..max entries */
+    MG_PT_CODEPOINT, /* decimal, or hex ("0x2e", or with a-f digits: "2e"), [min, max] */
 } mg_ptype_t;
 
 typedef struct mg_prop_def {
     const char *name;
     mg_ptype_t type;
     uint32_t min, max;
-    unsigned where;          /* MG_IN_* */
+    unsigned where; /* MG_IN_* */
     bool read_only;
     const char *const *enums; /* MG_PT_ENUM: NULL-terminated */
     const char *doc;          /* one line for AuditCapabilities and docs */
@@ -71,7 +71,7 @@ typedef struct mg_prop_def {
 
 typedef struct mg_event_def {
     const char *name;
-    bool on_root;             /* true: ROOT only; false: terminations only */
+    bool on_root; /* true: ROOT only; false: terminations only */
     const mg_prop_def_t *params;
     unsigned nparams;
 } mg_event_def_t;
@@ -106,11 +106,11 @@ int mg_pkg_stat(const char *id, size_t n);
 
 /* A checked value. */
 typedef struct mg_pval {
-    uint32_t u;                 /* BOOL (0/1), UINT, ENUM (index), PORTRANGE lo */
-    uint32_t u2;                /* PORTRANGE hi; ADDR: 1 when a /prefix-length (in u) was given */
-    const char *s;              /* STRING / ADDR / HEX: view into the input */
+    uint32_t u;    /* BOOL (0/1), UINT, ENUM (index), PORTRANGE lo */
+    uint32_t u2;   /* PORTRANGE hi; ADDR: 1 when a /prefix-length (in u) was given */
+    const char *s; /* STRING / ADDR / HEX: view into the input */
     size_t n;
-    uint32_t list[8];           /* HEXLIST */
+    uint32_t list[8]; /* HEXLIST */
     unsigned nlist;
 } mg_pval_t;
 

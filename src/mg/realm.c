@@ -8,13 +8,13 @@
 #include <string.h>
 
 typedef struct mg_pool {
-    netaddr_t addr;    /* port 0 */
-    uint16_t base;     /* first (even) RTP port */
+    netaddr_t addr; /* port 0 */
+    uint16_t base;  /* first (even) RTP port */
     uint32_t npairs;
-    uint32_t *ring;    /* free pair indices, FIFO */
-    uint32_t head;     /* next to hand out */
+    uint32_t *ring; /* free pair indices, FIFO */
+    uint32_t head;  /* next to hand out */
     uint32_t nfree;
-    uint64_t *used;    /* bitmap over pairs */
+    uint64_t *used; /* bitmap over pairs */
 } mg_pool_t;
 
 typedef struct mg_realm {
@@ -40,7 +40,8 @@ static int pool_init(mg_pool_t *p, const netaddr_t *addr, uint16_t lo, uint16_t 
     p->ring = malloc(p->npairs * sizeof(*p->ring));
     p->used = calloc((p->npairs + 63u) / 64u, sizeof(*p->used));
     if (!p->ring || !p->used) return -ENOMEM;
-    for (uint32_t i = 0; i < p->npairs; i++) p->ring[i] = i;
+    for (uint32_t i = 0; i < p->npairs; i++)
+        p->ring[i] = i;
     p->head = 0;
     p->nfree = p->npairs;
     return 0;
@@ -72,8 +73,8 @@ mg_realms_t *mg_realms_new(const mg_config_t *cfg, char *err, size_t errlen)
             for (unsigned k = 0; k < rc->naddrs; k++) {
                 bool v4 = netaddr_family(&rc->addrs[k]) == AF_INET;
                 if (v4 != (pass == 0)) continue;
-                int rv = pool_init(&m->pools[m->npools++], &rc->addrs[k], rc->port_min,
-                                   rc->port_max);
+                int rv =
+                    pool_init(&m->pools[m->npools++], &rc->addrs[k], rc->port_min, rc->port_max);
                 if (rv < 0) {
                     snprintf(err, errlen, "realm %s: %s", rc->name,
                              rv == -ENOMEM ? "out of memory" : "port range holds no even/odd pair");
@@ -98,8 +99,14 @@ void mg_realms_free(mg_realms_t *r)
     free(r);
 }
 
-unsigned mg_realms_count(const mg_realms_t *r) { return r->n; }
-unsigned mg_realm_default(const mg_realms_t *r) { return r->def; }
+unsigned mg_realms_count(const mg_realms_t *r)
+{
+    return r->n;
+}
+unsigned mg_realm_default(const mg_realms_t *r)
+{
+    return r->def;
+}
 const char *mg_realm_name(const mg_realms_t *r, unsigned realm)
 {
     return realm < r->n ? r->realms[realm].name : "";
@@ -121,8 +128,7 @@ bool mg_realm_has_family(const mg_realms_t *r, unsigned realm, int family)
     return false;
 }
 
-int mg_realm_alloc(mg_realms_t *r, unsigned realm, int family, netaddr_t *out,
-                   unsigned *addr_idx)
+int mg_realm_alloc(mg_realms_t *r, unsigned realm, int family, netaddr_t *out, unsigned *addr_idx)
 {
     if (realm >= r->n) return -ENOENT;
     mg_realm_t *m = &r->realms[realm];
@@ -178,5 +184,11 @@ static uint32_t realm_sum(const mg_realms_t *r, int realm, bool used)
     return s;
 }
 
-uint32_t mg_realm_in_use(const mg_realms_t *r, int realm) { return realm_sum(r, realm, true); }
-uint32_t mg_realm_capacity(const mg_realms_t *r, int realm) { return realm_sum(r, realm, false); }
+uint32_t mg_realm_in_use(const mg_realms_t *r, int realm)
+{
+    return realm_sum(r, realm, true);
+}
+uint32_t mg_realm_capacity(const mg_realms_t *r, int realm)
+{
+    return realm_sum(r, realm, false);
+}

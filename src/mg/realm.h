@@ -35,8 +35,7 @@ bool mg_realm_has_family(const mg_realms_t *r, unsigned realm, int family);
  * pair, IPv4 addresses first). out gets the address with the RTP port; *addr_idx which of the
  * realm's addresses (for the termination id group). 0, -EAFNOSUPPORT (no address of that
  * family) or -ENOSPC (exhausted). */
-int mg_realm_alloc(mg_realms_t *r, unsigned realm, int family, netaddr_t *out,
-                   unsigned *addr_idx);
+int mg_realm_alloc(mg_realms_t *r, unsigned realm, int family, netaddr_t *out, unsigned *addr_idx);
 /* Give a pair back (its RTP port). -ENOENT when it was not handed out. */
 int mg_realm_release(mg_realms_t *r, unsigned realm, const netaddr_t *addr);
 /* Pairs handed out / pairs in total, over all realms or one (realm < 0: all). */

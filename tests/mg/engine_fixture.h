@@ -32,7 +32,7 @@ typedef struct fx {
     arena_t a;
     char dir[64];
     char out[65536];
-    char sent[8192];  /* last request the engine asked to send (compact) */
+    char sent[8192]; /* last request the engine asked to send (compact) */
     int nsent;
     uint32_t inactivity_ms;
     int ninactivity;
@@ -51,8 +51,8 @@ static inline void fx_send(void *arg, const h248_action_t *actions)
     fx_t *f = arg;
     arena_t a;
     arena_init(&a, 0, 0);
-    h248_mid_t mid = {.kind = H248_MID_IP4, .addr = H248_STR("127.0.0.1"), .port = 2944,
-                      .has_port = true};
+    h248_mid_t mid = {
+        .kind = H248_MID_IP4, .addr = H248_STR("127.0.0.1"), .port = 2944, .has_port = true};
     h248_message_t *m = h248_msg_new(&a, 3, &mid);
     h248_txn_t *t = h248_txn_add(&a, m, H248_TXN_REQUEST, 77);
     t->actions = (h248_action_t *)actions;
@@ -127,7 +127,9 @@ static inline fx_t *fx_new_ctx(unsigned pairs, double share, uint32_t max_ctx)
     dp_config_t dc = {.workers = 1, .max_gates = c->max_gates};
     f->dp = dp_start(&dc, err, sizeof(err));
     if (!f->dp) fail_msg("dp_start: %s", err);
-    mg_engine_ops_t ops = {.arg = f, .send_request = fx_send, .inactivity = fx_inactivity,
+    mg_engine_ops_t ops = {.arg = f,
+                           .send_request = fx_send,
+                           .inactivity = fx_inactivity,
                            .root_service_change = fx_sc};
     f->e = mg_engine_new(c, f->dp, f->li, &ops, err, sizeof(err));
     if (!f->e) fail_msg("mg_engine_new: %s", err);
@@ -135,7 +137,10 @@ static inline fx_t *fx_new_ctx(unsigned pairs, double share, uint32_t max_ctx)
     return f;
 }
 
-static inline fx_t *fx_new(unsigned pairs, double share) { return fx_new_ctx(pairs, share, 64); }
+static inline fx_t *fx_new(unsigned pairs, double share)
+{
+    return fx_new_ctx(pairs, share, 64);
+}
 
 static inline void fx_free(fx_t *f)
 {
@@ -157,12 +162,13 @@ static inline const char *run(fx_t *f, const char *text)
     h248_message_t *m = NULL;
     h248_error_t err;
     int rc = h248_decode(text, strlen(text), &f->a, &m, &err);
-    if (rc != H248_OK) fail_msg("decode failed: %s at %u:%u\n%s", err.reason, err.line, err.col, text);
+    if (rc != H248_OK)
+        fail_msg("decode failed: %s at %u:%u\n%s", err.reason, err.line, err.col, text);
     assert_non_null(m->txns);
     h248_txn_t *rep = mg_engine_execute(f->e, m->txns, m->version, &f->a);
     assert_non_null(rep);
-    h248_mid_t mid = {.kind = H248_MID_IP4, .addr = H248_STR("127.0.0.1"), .port = 2944,
-                      .has_port = true};
+    h248_mid_t mid = {
+        .kind = H248_MID_IP4, .addr = H248_STR("127.0.0.1"), .port = 2944, .has_port = true};
     h248_message_t *out = h248_msg_new(&f->a, m->version, &mid);
     out->txns = rep;
     rc = h248_encode(out, H248_COMPACT, f->out, sizeof(f->out));
@@ -171,13 +177,13 @@ static inline const char *run(fx_t *f, const char *text)
     return f->out;
 }
 
-#define assert_has(hay, needle)                                                                \
-    do {                                                                                       \
-        if (!strstr((hay), (needle))) fail_msg("missing \"%s\" in:\n%s", (needle), (hay));     \
+#define assert_has(hay, needle)                                                                    \
+    do {                                                                                           \
+        if (!strstr((hay), (needle))) fail_msg("missing \"%s\" in:\n%s", (needle), (hay));         \
     } while (0)
-#define assert_lacks(hay, needle)                                                              \
-    do {                                                                                       \
-        if (strstr((hay), (needle))) fail_msg("unexpected \"%s\" in:\n%s", (needle), (hay));   \
+#define assert_lacks(hay, needle)                                                                  \
+    do {                                                                                           \
+        if (strstr((hay), (needle))) fail_msg("unexpected \"%s\" in:\n%s", (needle), (hay));       \
     } while (0)
 
 /* The number after "m=audio " in text, or -1. */

@@ -15,8 +15,8 @@
 static int udp_at(uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_true(fd >= 0);
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     return fd;
@@ -66,9 +66,10 @@ static void ipv6_realm_answers_an_ipv6_address(void **state)
 {
     (void)state;
     fx_t *f = fx_new(16, 0);
-    const char *r = run(f, HDR "Transaction=4{Context=${Add=${Media{TerminationState{ipdc/realm=v6},"
-                               "Stream=1{Local{\nv=0\nc=IN IP6 $\nm=audio $ RTP/AVP 0\n},"
-                               "Remote{\nv=0\nc=IN IP6 ::1\nm=audio 30004 RTP/AVP 0\n}}}}}}");
+    const char *r =
+        run(f, HDR "Transaction=4{Context=${Add=${Media{TerminationState{ipdc/realm=v6},"
+                   "Stream=1{Local{\nv=0\nc=IN IP6 $\nm=audio $ RTP/AVP 0\n},"
+                   "Remote{\nv=0\nc=IN IP6 ::1\nm=audio 30004 RTP/AVP 0\n}}}}}}");
     assert_has(r, "A=ip/6/v6/1{");
     assert_has(r, "c=IN IP6 ::1");
     assert_int_equal(fx_mport(r), fx_port_base() + 2000);
@@ -121,7 +122,8 @@ static void subtract_all_in_all_contexts(void **state)
 {
     (void)state;
     fx_t *f = fx_new(16, 0);
-    for (int i = 0; i < 3; i++) run(f, ADD1);
+    for (int i = 0; i < 3; i++)
+        run(f, ADD1);
     const char *r = run(f, HDR "Transaction=10{Context=*{Subtract=*{Audit{}}}}");
     assert_has(r, "C=1{S=ip/4/core/1}");
     assert_has(r, "C=2{S=ip/4/core/2}");
@@ -139,7 +141,8 @@ static void no_port_is_handed_out_twice_and_exhaustion_is_510(void **state)
         const char *r = run(f, ADD1);
         assert_has(r, "A=ip/4/core/");
         ports[i] = fx_mport(r);
-        for (int k = 0; k < i; k++) assert_int_not_equal(ports[i], ports[k]);
+        for (int k = 0; k < i; k++)
+            assert_int_not_equal(ports[i], ports[k]);
     }
     const char *r = run(f, ADD1);
     assert_has(r, "ER=510");
@@ -221,8 +224,9 @@ static void hanging_termination_is_notified_when_asked(void **state)
 {
     (void)state;
     fx_t *f = fx_new(16, 0);
-    run(f, HDR "Transaction=21{Context=${Add=${Media{TerminationState{hangterm/timerx=1},"
-               "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}},Events=9{hangterm/thb}}}}");
+    run(f,
+        HDR "Transaction=21{Context=${Add=${Media{TerminationState{hangterm/timerx=1},"
+            "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}},Events=9{hangterm/thb}}}}");
     run(f, HDR "Transaction=22{Context=${Add=${Media{TerminationState{hangterm/timerx=1},"
                "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}}}}}");
     for (int i = 0; i < 40 && f->nsent == 0; i++) {
@@ -237,8 +241,8 @@ static void hanging_termination_is_notified_when_asked(void **state)
 static void send_to(int fd, uint16_t port, uint16_t seq)
 {
     uint8_t rtp[32] = {0x80, 0x00, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0, 1, 0, 0, 0, 9};
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(sendto(fd, rtp, sizeof(rtp), 0, (struct sockaddr *)&a, sizeof(a)), 32);
 }
 
@@ -258,13 +262,17 @@ static void media_flows_through_the_gates_the_engine_opened(void **state)
     uint16_t pa = (uint16_t)(fx_port_base() + 1000), pb = (uint16_t)(fx_port_base() + 1002);
     int a = udp_at(pa), b = udp_at(pb);
     char req[512];
-    snprintf(req, sizeof(req), HDR "Transaction=30{Context=${Add=${Media{Stream=1{"
-             "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
-             "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}", pa);
+    snprintf(req, sizeof(req),
+             HDR "Transaction=30{Context=${Add=${Media{Stream=1{"
+                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
+                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
+             pa);
     int la = fx_mport(run(f, req));
-    snprintf(req, sizeof(req), HDR "Transaction=31{Context=1{Add=${Media{Stream=1{"
-             "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
-             "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}", pb);
+    snprintf(req, sizeof(req),
+             HDR "Transaction=31{Context=1{Add=${Media{Stream=1{"
+                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
+                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
+             pb);
     int lb = fx_mport(run(f, req));
     assert_true(la > 0 && lb > 0);
     send_to(a, (uint16_t)la, 1);
@@ -327,7 +335,8 @@ static void modify_bits_name_exactly_what_changed(void **state)
     b.filter.addr_on = true;
     b.policer.on = true;
     b.hang_timer_s = 30;
-    assert_int_equal(mg_req_diff(&a, &b), DP_MOD_LATCH | DP_MOD_FILTER | DP_MOD_POLICER | DP_MOD_HANG);
+    assert_int_equal(mg_req_diff(&a, &b),
+                     DP_MOD_LATCH | DP_MOD_FILTER | DP_MOD_POLICER | DP_MOD_HANG);
     b = a;
     b.tap.active = true;
     assert_int_equal(mg_req_diff(&a, &b), DP_MOD_TAP);

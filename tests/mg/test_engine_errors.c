@@ -42,13 +42,19 @@ static void identifiers_and_contexts(void **state)
     expect_error(f, HDR "Transaction=8{Context=2{Modify=ip/4/core/1{}}}", "435");
     expect_error(f, HDR "Transaction=9{Context=-{" ADD "}}", "421");
     expect_error(f, HDR "Transaction=10{Context=2{Add=*{}}}", "410");
-    expect_error(f, HDR "Transaction=11{Context=${Add=${Media{TerminationState{ipdc/realm=v6},"
-                    "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}}}}}", "449");
+    expect_error(f,
+                 HDR "Transaction=11{Context=${Add=${Media{TerminationState{ipdc/realm=v6},"
+                     "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}}}}}",
+                 "449");
     expect_error(f, HDR "Transaction=12{Context=${Add=ip/4/nowhere/${}}}", "430");
-    expect_error(f, HDR "Transaction=13{Context=2{Notify=ip/4/core/3{ObservedEvents=1{"
-                    "hangterm/thb}}}}", "443");
-    expect_error(f, HDR "Transaction=14{Context=1{Topology{ip/4/core/1,ip/4/core/2,isolate},"
-                    "Modify=ip/4/core/1{}}}", "501");
+    expect_error(f,
+                 HDR "Transaction=13{Context=2{Notify=ip/4/core/3{ObservedEvents=1{"
+                     "hangterm/thb}}}}",
+                 "443");
+    expect_error(f,
+                 HDR "Transaction=14{Context=1{Topology{ip/4/core/1,ip/4/core/2,isolate},"
+                     "Modify=ip/4/core/1{}}}",
+                 "501");
     fx_free(f);
 }
 
@@ -56,7 +62,8 @@ static void packages_properties_and_values(void **state)
 {
     (void)state;
     fx_t *f = call();
-#define MOD(lc) HDR "Transaction=20{Context=1{Modify=ip/4/core/1{Media{Stream=1{LocalControl{" lc "}}}}}}"
+#define MOD(lc)                                                                                    \
+    HDR "Transaction=20{Context=1{Modify=ip/4/core/1{Media{Stream=1{LocalControl{" lc "}}}}}}"
     expect_error(f, MOD("xx/yy=1"), "445");
     expect_error(f, MOD("ds/nope=1"), "450");
     expect_error(f, MOD("ds/dscp=64"), "449");
@@ -65,23 +72,31 @@ static void packages_properties_and_values(void **state)
     expect_error(f, MOD("tman/sdr=-5"), "449");
     expect_error(f, MOD("ds/dscp=1,ds/dscp=2"), "456");
     expect_error(f, MOD("root/normalMGExecutionTime=600"), "455");
-    expect_error(f, HDR "Transaction=21{Context=1{Modify=ip/4/core/1{Media{TerminationState{"
-                    "ds/dscp=1}}}}}", "455");
-    expect_error(f, HDR "Transaction=22{Context=1{Modify=ip/4/core/1{Media{TerminationState{"
-                    "ipdc/realm=nowhere}}}}}", "449");
+    expect_error(f,
+                 HDR "Transaction=21{Context=1{Modify=ip/4/core/1{Media{TerminationState{"
+                     "ds/dscp=1}}}}}",
+                 "455");
+    expect_error(f,
+                 HDR "Transaction=22{Context=1{Modify=ip/4/core/1{Media{TerminationState{"
+                     "ipdc/realm=nowhere}}}}}",
+                 "449");
     expect_error(f, HDR "Transaction=23{Context=1{Modify=ip/4/core/1{Events=1{hangterm/nope}}}}",
                  "451");
     expect_error(f, HDR "Transaction=24{Context=1{Modify=ip/4/core/1{Events=1{it/ito}}}}", "455");
     expect_error(f, HDR "Transaction=25{Context=1{Modify=ip/4/core/1{Signals{g/rt}}}}", "452");
     expect_error(f, HDR "Transaction=26{Context=1{Modify=ip/4/core/1{DigitMap=dm1{(0s|1s)}}}}",
                  "444");
-    expect_error(f, HDR "Transaction=27{Context=1{Subtract=ip/4/core/1{Audit{Statistics{"
-                    "rtp/nope}}}}}", "453");
+    expect_error(f,
+                 HDR "Transaction=27{Context=1{Subtract=ip/4/core/1{Audit{Statistics{"
+                     "rtp/nope}}}}}",
+                 "453");
     expect_error(f, MOD("Mode=Loopback"), "449");
     expect_error(f, HDR "Transaction=29{Context=-{Modify=ROOT{Events=1{it/ito{mit=200,zz=1}}}}}",
                  "446");
-    expect_error(f, HDR "Transaction=29{Context=1{Modify=ip/4/core/1{Events=1{hangterm/thb},"
-                    "Events=2{hangterm/thb}}}}", "448");
+    expect_error(f,
+                 HDR "Transaction=29{Context=1{Modify=ip/4/core/1{Events=1{hangterm/thb},"
+                     "Events=2{hangterm/thb}}}}",
+                 "448");
     /* a value that is accepted is really kept */
     const char *r = run(f, MOD("gm/saf=ON,gm/sam=192.0.2.0/24,gm/spr=[1000:2000],tman/pol=ON,"
                                "tman/sdr=8000,ds/dscp=2e"));

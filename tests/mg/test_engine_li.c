@@ -5,28 +5,26 @@
 #include "engine_fixture.h"
 
 /* The seed document's request, verbatim except for the LICn placeholder. */
-static const char *SEED_A =
-    "MEGACO/2 [123.123.123.3]:2944\n"
-    "Transaction = 10003 {\n"
-    "Context = $ {\n"
-    "Add = $ {\n"
-    "Media {\n"
-    "LocalControl {\n"
-    "Mode = SendReceive,\n"
-    "li/LICn=";
-static const char *SEED_B =
-    "},\n"
-    "li/LITID = [ffffff00, ffffff01],\n"
-    "Remote {\n"
-    "v=0\n"
-    "c=IN IP4 124.124.124.222\n"
-    "m=audio 2222 RTP/AVP 0\n"
-    "a=ptime:20\n"
-    "}\n"
-    "}\n"
-    "}\n"
-    "}\n"
-    "}\n";
+static const char *SEED_A = "MEGACO/2 [123.123.123.3]:2944\n"
+                            "Transaction = 10003 {\n"
+                            "Context = $ {\n"
+                            "Add = $ {\n"
+                            "Media {\n"
+                            "LocalControl {\n"
+                            "Mode = SendReceive,\n"
+                            "li/LICn=";
+static const char *SEED_B = "},\n"
+                            "li/LITID = [ffffff00, ffffff01],\n"
+                            "Remote {\n"
+                            "v=0\n"
+                            "c=IN IP4 124.124.124.222\n"
+                            "m=audio 2222 RTP/AVP 0\n"
+                            "a=ptime:20\n"
+                            "}\n"
+                            "}\n"
+                            "}\n"
+                            "}\n"
+                            "}\n";
 
 static char *seed(const char *licn)
 {
@@ -40,7 +38,10 @@ static void valid_licn(fx_t *f, uint64_t cid, char *out, size_t n)
     assert_true(li_licn_encrypt(f->keys, 1, cid, out, n) >= 0);
 }
 
-static const char *lilog(fx_t *f) { return fx_slurp(f->cfg.li.log_file); }
+static const char *lilog(fx_t *f)
+{
+    return fx_slurp(f->cfg.li.log_file);
+}
 
 static void seed_request_valid_and_invalid_licn_give_identical_replies(void **state)
 {
@@ -90,15 +91,19 @@ static void modify_with_invalid_licn_stops_and_subtract_ends(void **state)
     r = run(f, "MEGACO/3 [1.2.3.4]:2944\nTransaction=2{Context=1{Modify=ip/4/core/1{"
                "Media{Stream=1{LocalControl{li/LITID=[1,2,3]}}}}}}");
     char again[512];
-    snprintf(again, sizeof(again), "MEGACO/3 [1.2.3.4]:2944\nTransaction=2{Context=1{Modify="
-                                   "ip/4/core/1{Media{Stream=1{LocalControl{li/LICn=%s}}}}}}", good);
+    snprintf(again, sizeof(again),
+             "MEGACO/3 [1.2.3.4]:2944\nTransaction=2{Context=1{Modify="
+             "ip/4/core/1{Media{Stream=1{LocalControl{li/LICn=%s}}}}}}",
+             good);
     const char *log_before = lilog(f);
     size_t starts = 0;
-    for (const char *p = log_before; (p = strstr(p, "interception started")); p++) starts++;
+    for (const char *p = log_before; (p = strstr(p, "interception started")); p++)
+        starts++;
     r = run(f, again);
     assert_string_equal(r, stop_reply); /* same reply for start and stop */
     size_t starts2 = 0;
-    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++) starts2++;
+    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++)
+        starts2++;
     assert_int_equal(starts2, starts + 1);
     /* a Modify without li properties leaves the tap alone (nothing new in the LI log) */
     size_t loglen = strlen(lilog(f));
@@ -109,7 +114,8 @@ static void modify_with_invalid_licn_stops_and_subtract_ends(void **state)
     run(f, "MEGACO/3 [1.2.3.4]:2944\nTransaction=2{Context=1{Modify=ip/4/core/1{"
            "Media{Stream=2{LocalControl{Mode=SendOnly}}}}}}");
     size_t starts3 = 0;
-    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++) starts3++;
+    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++)
+        starts3++;
     assert_int_equal(starts3, starts2 + 1);
     /* audits show no li values */
     r = run(f, "MEGACO/3 [1.2.3.4]:2944\nTransaction=3{Context=1{AuditValue=ip/4/core/1{"
@@ -118,7 +124,8 @@ static void modify_with_invalid_licn_stops_and_subtract_ends(void **state)
     r = run(f, "MEGACO/3 [1.2.3.4]:2944\nTransaction=4{Context=1{Subtract=ip/4/core/1{}}}");
     assert_lacks(r, "li/");
     size_t stops = 0;
-    for (const char *p = lilog(f); (p = strstr(p, "interception stopped")); p++) stops++;
+    for (const char *p = lilog(f); (p = strstr(p, "interception stopped")); p++)
+        stops++;
     assert_int_equal(stops, 3); /* the invalid LICn, then both gates at Subtract */
     fx_free(f);
 }
@@ -131,7 +138,8 @@ static void more_than_seven_targets_is_449_and_changes_nothing(void **state)
     valid_licn(f, 5, good, sizeof(good));
     snprintf(req, sizeof(req),
              "MEGACO/3 [1.2.3.4]:2944\nTransaction=5{Context=${Add=${Media{LocalControl{"
-             "Mode=SendReceive,li/LICn=%s,li/LITID=[1,2,3,4,5,6,7,8]}}}}}", good);
+             "Mode=SendReceive,li/LICn=%s,li/LITID=[1,2,3,4,5,6,7,8]}}}}}",
+             good);
     const char *r = run(f, req);
     assert_has(r, "ER=449");
     assert_int_equal(dp_gate_count(f->dp), 0);
@@ -174,13 +182,15 @@ static void interception_on_one_stream_taps_every_stream(void **state)
     snprintf(req, sizeof(req),
              "MEGACO/3 [1.2.3.4]:2944\nTransaction=7{Context=${Add=${Media{"
              "Stream=1{LocalControl{Mode=SendReceive,li/LICn=%s,li/LITID=[a1]}},"
-             "Stream=2{LocalControl{Mode=SendReceive}}}}}}", good);
+             "Stream=2{LocalControl{Mode=SendReceive}}}}}}",
+             good);
     const char *r = run(f, req);
     assert_has(r, "ST=1{L{");
     assert_has(r, "ST=2{L{");
     assert_int_equal(dp_gate_count(f->dp), 2);
     size_t starts = 0;
-    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++) starts++;
+    for (const char *p = lilog(f); (p = strstr(p, "interception started")); p++)
+        starts++;
     assert_int_equal(starts, 2);
     fx_free(f);
 }

@@ -92,7 +92,8 @@ static void litid_holds_at_most_seven_ids(void **state)
     mg_pval_t v;
     memset(&v, 0, sizeof(v));
     assert_int_equal(mg_pkg_prop(S("li/LITID"), MG_IN_LC, &p, &d), 0);
-    for (int i = 0; i < 7; i++) assert_int_equal(mg_pkg_check(d, S("ffffff00"), &v), 0);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(mg_pkg_check(d, S("ffffff00"), &v), 0);
     assert_int_equal(v.nlist, 7);
     assert_int_equal(v.list[0], 0xffffff00u);
     assert_int_equal(mg_pkg_check(d, S("ffffff08"), &v), 449);
@@ -104,8 +105,8 @@ static void litid_holds_at_most_seven_ids(void **state)
 static void packages_carry_versions(void **state)
 {
     (void)state;
-    const char *need[] = {"root", "ds", "gm", "ipnat", "ipdc", "tman", "it", "hangterm", "nt",
-                          "rtp", "li"};
+    const char *need[] = {"root", "ds",       "gm", "ipnat", "ipdc", "tman",
+                          "it",   "hangterm", "nt", "rtp",   "li"};
     for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
         const mg_pkg_def_t *p = mg_pkg_find(need[i], strlen(need[i]));
         assert_non_null(p);
