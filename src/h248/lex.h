@@ -100,6 +100,20 @@ static inline void lx_skip(parser_t *p)
     p->pos = s;
 }
 
+/* The end of the run of SafeChars at s (four bytes per round while four remain). */
+static inline const char *lx_word_end(const char *s, const char *e)
+{
+    while (e - s >= 4) {
+        if (!(h248_cc[(unsigned char)s[0]] & CC_SAFE)) return s;
+        if (!(h248_cc[(unsigned char)s[1]] & CC_SAFE)) return s + 1;
+        if (!(h248_cc[(unsigned char)s[2]] & CC_SAFE)) return s + 2;
+        if (!(h248_cc[(unsigned char)s[3]] & CC_SAFE)) return s + 3;
+        s += 4;
+    }
+    while (s < e && (h248_cc[(unsigned char)*s] & CC_SAFE)) s++;
+    return s;
+}
+
 /* What a byte starts, stored XOR TK_BAD so that the table's zero default means TK_BAD. */
 #define TKC_WS 0x20   /* SP, HTAB, CR, LF */
 #define TKC_SEMI 0x21 /* ";" comment */
@@ -117,8 +131,8 @@ static inline void lx_scan(parser_t *p)
         }
         unsigned k = h248_tkc[(unsigned char)*s] ^ TK_BAD;
         if (k == TK_WORD) {
-            const char *w = s++;
-            while (s < e && (h248_cc[(unsigned char)*s] & CC_SAFE)) s++;
+            const char *w = s;
+            s = lx_word_end(s + 1, e);
             t->t = TK_WORD;
             t->at = t->p = w;
             t->len = (uint32_t)(s - w);
