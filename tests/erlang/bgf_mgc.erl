@@ -4,7 +4,8 @@
 %%
 %%   erl -noshell -pa EBIN -run bgf_mgc main BGFD WORKDIR PORT_BASE MEDIA_MIN MEDIA_MAX [ONLY]
 %%
-%% For each scenario {Transport, Form} it opens megaco's transport (megaco_udp or
+%% For each scenario {Transport, Form, Family} (UDP and TCP in both forms over IPv4, and TCP
+%% over IPv6, where SDP and the media are IPv6 too) it opens megaco's transport (megaco_udp or
 %% megaco_tcp) on its own port as an MGC user, writes a bgfd configuration naming that MGC,
 %% starts bgfd, and then, as an MGC does:
 %%   1. takes bgfd's ServiceChange (ROOT, Restart, 901, with profile and version) and answers;
@@ -21,9 +22,9 @@
 %%   8. stops bgfd with SIGTERM and takes its ServiceChange Graceful 905.
 %% Every reply is checked for its kind and ids, and refused if an Error descriptor appears
 %% anywhere in it (transaction, action or command level).
-%% Scenario i uses MGC port PORT_BASE+i, bgfd control port PORT_BASE+50+i and a quarter of
+%% Scenario i uses MGC port PORT_BASE+i, bgfd control port PORT_BASE+50+i and a fifth of
 %% the media range: bgfd's realm gets its lower half, the phones the upper half.
-%% ONLY (udp-pretty, tcp-compact, ...) runs one scenario.
+%% ONLY (udp-pretty, tcp-compact, tcp6-compact, ...) runs one scenario.
 -module(bgf_mgc).
 -behaviour(megaco_user).
 
@@ -36,7 +37,10 @@
          handle_trans_reply/5, handle_trans_ack/5, handle_unexpected_trans/4,
          handle_trans_request_abort/5, handle_segment_reply/6]).
 
--define(SCENARIOS, [{udp, pretty}, {udp, compact}, {tcp, pretty}, {tcp, compact}]).
+%% IPv6 runs over TCP only: megaco 4.4's megaco_udp cannot answer an IPv6 sender
+%% (create_send_handle resolves the peer with inet:getaddr(Addr, inet): eafnosupport).
+-define(SCENARIOS, [{udp, pretty, inet}, {udp, compact, inet}, {tcp, pretty, inet},
+                    {tcp, compact, inet}, {tcp, compact, inet6}]).
 -define(CHECKS, 8).                         % TAP results per scenario: one per step
 -define(PACKETS, 20).                       % RTP packets sent in each media check
 -define(REG_TIMEOUT, 15000).                % bgfd start + first ServiceChange
@@ -52,24 +56,38 @@ main([Bgfd, Dir, BaseS, MinS, MaxS | Only]) ->
     %% megaco's and OTP's reports go to standard error, away from the TAP stream
     ok = logger:remove_handler(default),
     ok = logger:add_handler(default, logger_std_h, #{config => #{type => standard_error}}),
-    Scen = [{I, S} || {I, S} <- lists:zip(lists:seq(0, 3), ?SCENARIOS),
+    NS = length(?SCENARIOS),
+    Scen = [{I, S} || {I, S} <- lists:zip(lists:seq(0, NS - 1), ?SCENARIOS),
                       Only == [] orelse [label(S)] == Only],
     io:format("1..~b~n", [?CHECKS * length(Scen)]),
     put(tap, 0), put(failed, 0),
-    Span = (Max - Min + 1) div 4,
+    Span = (Max - Min + 1) div NS,
     [scenario(Bgfd, Dir, S, Base + I, Base + 50 + I, Min + I * Span, Min + I * Span + Span - 1)
      || {I, S} <- Scen],
     halt(case get(failed) of 0 -> 0; _ -> 1 end).
 
-label({T, F}) -> atom_to_list(T) ++ "-" ++ atom_to_list(F).
+label({T, F, inet}) -> atom_to_list(T) ++ "-" ++ atom_to_list(F);
+label({T, F, inet6}) -> atom_to_list(T) ++ "6-" ++ atom_to_list(F).
+
+%% The loopback address of the scenario's family (set per scenario in the dictionary).
+lo_ip() -> case get(family) of inet -> {127, 0, 0, 1}; inet6 -> {0, 0, 0, 0, 0, 0, 0, 1} end.
+lo_str() -> case get(family) of inet -> "127.0.0.1"; inet6 -> "::1" end.
+lo_mid() -> case get(family) of inet -> "[127.0.0.1]"; inet6 -> "[::1]" end.
+sdp_fam() -> case get(family) of inet -> "IP4"; inet6 -> "IP6" end.
+fam_opts() -> case get(family) of inet -> []; inet6 -> [inet6] end.
 
 %%------------------------------------------------------------------------------------------
 %% One scenario: every step is a TAP result; a step that cannot run (an earlier one failed
 %% in a way it depends on) is reported as failed with the reason.
 
-scenario(Bgfd, Dir, {Tr, Form} = S, MgcPort, MgPort, MediaMin, MediaMax) ->
+scenario(Bgfd, Dir, {Tr, Form, Fam} = S, MgcPort, MgPort, MediaMin, MediaMax) ->
     L = label(S),
-    Mid = {ip4Address, #'IP4Address'{address = [127, 0, 0, 1], portNumber = MgcPort}},
+    put(family, Fam),
+    Mid = case Fam of
+              inet -> {ip4Address, #'IP4Address'{address = [127, 0, 0, 1], portNumber = MgcPort}};
+              inet6 -> {ip6Address, #'IP6Address'{address = lists:duplicate(15, 0) ++ [1],
+                                                  portNumber = MgcPort}}
+          end,
     ok = megaco:start_user(Mid, user_config(Form)),
     RH = megaco:user_info(Mid, receive_handle),
     Transport = open_transport(Tr, MgcPort, RH),
@@ -180,14 +198,15 @@ add_call(#{label := L, conn := CH, min := Min, max := Max, a := {_, PA}, b := {_
                   #'CommandRequest'{command = {addReq, #'AmmRequest'{
                       terminationID = [tid("ip/1/" ++ Realm ++ "/$")],
                       descriptors = [{mediaDescriptor, media(sendRecv,
-                          sdp([{"v", "0"}, {"c", "IN IP4 $"}, {"m", "audio $ RTP/AVP 0"}]),
-                          remote_sdp("127.0.0.1", RemotePort))}]}}}
+                          sdp([{"v", "0"}, {"c", "IN " ++ sdp_fam() ++ " $"},
+                               {"m", "audio $ RTP/AVP 0"}]),
+                          remote_sdp(lo_str(), RemotePort))}]}}}
           end,
     Req = #'ActionRequest'{contextId = ?megaco_choose_context_id,
                            commandRequests = [Add("core", PA), Add("core", PB)]},
     Name = io_lib:format("~s: a call is set up: two Adds of $ terminations with SDP in "
-                         "context $ get a context, termination ids, 127.0.0.1 and even ports "
-                         "in ~b-~b", [L, Min, Max]),
+                         "context $ get a context, termination ids, ~s and even ports "
+                         "in ~b-~b", [L, lo_str(), Min, Max]),
     case call(CH, [Req]) of
         {ok, [#'ActionReply'{contextId = C, errorDescriptor = asn1_NOVALUE,
                              commandReply = Replies}]} ->
@@ -197,7 +216,8 @@ add_call(#{label := L, conn := CH, min := Min, max := Max, a := {_, PA}, b := {_
                       {"two add replies", length(Terms) == 2},
                       {"termination ids chosen", lists:all(fun({T, _, _}) -> chosen(T) end, Terms)},
                       {"distinct termination ids", length(lists:usort([T || {T, _, _} <- Terms])) == 2},
-                      {"local address 127.0.0.1", lists:all(fun({_, A, _}) -> A == "127.0.0.1" end, Terms)},
+                      {"local address " ++ lo_str(),
+                       lists:all(fun({_, A, _}) -> A == lo_str() end, Terms)},
                       {"even ports in range", lists:all(fun({_, _, P}) ->
                           is_integer(P) andalso P rem 2 == 0 andalso P >= Min andalso P < Max
                                                         end, Terms)},
@@ -222,7 +242,7 @@ modify_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2], a2 := {_, PA2
                       descriptors = [{mediaDescriptor, media(Mode, asn1_NOVALUE, Remote)}]}}}
           end,
     Req = #'ActionRequest'{contextId = C, commandRequests =
-               [Mod(T1, sendOnly, remote_sdp("127.0.0.1", PA2)),
+               [Mod(T1, sendOnly, remote_sdp(lo_str(), PA2)),
                 Mod(T2, recvOnly, asn1_NOVALUE)]},
     Name = io_lib:format("~s: Modify of both terminations (new Remote, SendOnly / "
                          "ReceiveOnly) is answered for each without error", [L]),
@@ -298,7 +318,7 @@ media_check(Name, From, ToPort, Rx, RelayPort) ->
 send_rtp(From, ToPort, Ssrc, N) ->
     Payload = binary:copy(<<16#d5>>, 160),
     [begin
-         ok = gen_udp:send(From, {127, 0, 0, 1}, ToPort,
+         ok = gen_udp:send(From, lo_ip(), ToPort,
                            <<2:2, 0:6, 0:1, 0:7, Seq:16, (Seq * 160):32, Ssrc:32, Payload/binary>>),
          timer:sleep(5)
      end || Seq <- lists:seq(1, N)],
@@ -311,10 +331,10 @@ media_check(_Name, From, ToPort, Rx, RelayPort, _) ->
     Got = receive_rtp(Rx, Ssrc, []),
     Srcs = lists:usort([Src || {Src, _} <- Got]),
     Seqs = [Seq || {_, Seq} <- Got],
-    Ok = Seqs == lists:seq(1, ?PACKETS) andalso Srcs == [{{127, 0, 0, 1}, RelayPort}],
+    Ok = Seqs == lists:seq(1, ?PACKETS) andalso Srcs == [{lo_ip(), RelayPort}],
     Ok orelse diag(io_lib:format("received ~b of ~b packets, sequence numbers ~w, from ~w "
-                                 "(expected 127.0.0.1:~b)",
-                                 [length(Got), ?PACKETS, Seqs, Srcs, RelayPort])),
+                                 "(expected ~s:~b)",
+                                 [length(Got), ?PACKETS, Seqs, Srcs, lo_str(), RelayPort])),
     Ok.
 
 receive_rtp(Sock, Ssrc, Acc) ->
@@ -330,7 +350,7 @@ flush(Sock) ->
 
 phone(Port) ->
     %% Erlang's default receive buffer (16 KiB) holds fewer packets than a check sends.
-    {ok, S} = gen_udp:open(Port, [binary, {ip, {127, 0, 0, 1}}, {active, false},
+    {ok, S} = gen_udp:open(Port, fam_opts() ++ [binary, {ip, lo_ip()}, {active, false},
                                   {recbuf, 1 bsl 20}]),
     {S, Port}.
 
@@ -373,13 +393,13 @@ open_transport(udp, Port, RH0) ->
     RH = RH0#megaco_receive_handle{send_mod = megaco_udp},
     {ok, Sup} = megaco_udp:start_transport(),
     {ok, Sock, _} = megaco_udp:open(Sup, [{port, Port}, {receive_handle, RH},
-                                          {udp_options, [{ip, {127, 0, 0, 1}}]}]),
+                                          {udp_options, fam_opts() ++ [{ip, lo_ip()}]}]),
     {udp, Sup, Sock};
 open_transport(tcp, Port, RH0) ->
     RH = RH0#megaco_receive_handle{send_mod = megaco_tcp},
     {ok, Sup} = megaco_tcp:start_transport(),
     ok = megaco_tcp:listen(Sup, [{port, Port}, {receive_handle, RH},
-                                 {tcp_options, [{ip, {127, 0, 0, 1}}]}]),
+                                 {tcp_options, fam_opts() ++ [{ip, lo_ip()}]}]),
     {tcp, Sup}.
 
 close_transport({udp, Sup, Sock}) ->
@@ -414,10 +434,10 @@ bgfd_config(Tr, MgcPort, MgPort, Min, Max) ->
     io_lib:format(
       "# written by tests/erlang/bgf_mgc.erl\n"
       "[bgfd]\n"
-      "mid = [127.0.0.1]:~b\n"
-      "listen_udp = 127.0.0.1:~b\n"
-      "listen_tcp = 127.0.0.1:~b\n"
-      "mgc = ~s:127.0.0.1:~b\n"
+      "mid = ~s:~b\n"
+      "listen_udp = ~s:~b\n"
+      "listen_tcp = ~s:~b\n"
+      "mgc = ~s:~s:~b\n"
       "profile = ETSI_BGF/1\n"
       "h248_version = 3\n"
       "log_level = debug\n"
@@ -428,9 +448,10 @@ bgfd_config(Tr, MgcPort, MgPort, Min, Max) ->
       "default_realm = core\n"
       "default_latch = no\n"
       "[realm core]\n"
-      "addresses = 127.0.0.1\n"
+      "addresses = ~s\n"
       "ports = ~b-~b\n",
-      [MgPort, MgPort, MgPort, Tr, MgcPort, Min, Max]).
+      [lo_mid(), MgPort, lo_mid(), MgPort, lo_mid(), MgPort, Tr, lo_mid(), MgcPort, lo_str(),
+       Min, Max]).
 
 start_bgfd(Bgfd, Conf, Log) ->
     Port = open_port({spawn_executable, "/bin/sh"},
@@ -514,7 +535,7 @@ sdp(Lines) ->
     #'LocalRemoteDescriptor'{propGrps = [[#'PropertyParm'{name = N, value = [V]}
                                           || {N, V} <- Lines]]}.
 remote_sdp(Addr, Port) ->
-    sdp([{"v", "0"}, {"c", "IN IP4 " ++ Addr},
+    sdp([{"v", "0"}, {"c", "IN " ++ sdp_fam() ++ " " ++ Addr},
          {"m", "audio " ++ integer_to_list(Port) ++ " RTP/AVP 0"}, {"a", "ptime:20"}]).
 
 media(Mode, Local, Remote) ->
