@@ -61,6 +61,8 @@ mg_ctx_t *mg_ctx_new(mg_store_t *s)
     c->used = true;
     c->nterms = 0;
     c->terms[0] = c->terms[1] = NULL;
+    c->priority = 0;
+    c->emergency = false;
     s->nctx++;
     return c;
 }

@@ -93,6 +93,8 @@ typedef struct mg_ctx {
     uint32_t id;
     mg_term_t *terms[MG_MAX_TERMS_PER_CTX];
     unsigned nterms;
+    uint8_t priority;            /* context properties the MGC set (kept, audited) */
+    bool emergency;
     uint32_t next_free;
 } mg_ctx_t;
 

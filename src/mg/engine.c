@@ -744,6 +744,30 @@ static uint32_t sel_ctx_id(const mg_sel_t *sel)
     }
 }
 
+/* Context properties the MGC set (Priority, Emergency: kept, no effect on the relay) and the
+ * ContextAudit reply (per context under Context=*). */
+static bool ctx_props(mg_exec_t *x, const mg_sel_t *sel, const h248_action_t *act)
+{
+    if (act->props && sel->ctx) {
+        if (act->props->priority >= 0) sel->ctx->priority = (uint8_t)act->props->priority;
+        if (act->props->emergency != H248_TRI_NONE)
+            sel->ctx->emergency = act->props->emergency == H248_TRI_ON;
+    }
+    if (!act->audit || (sel->kind != SEL_ALL && !sel->ctx)) return false;
+    uint8_t items = act->audit->items ? act->audit->items : H248_CA_PRIORITY | H248_CA_EMERGENCY;
+    mg_store_t *st = x->e->store;
+    mg_ctx_t *c = sel->kind == SEL_ALL ? mg_ctx_next(st, 0) : sel->ctx;
+    for (; c; c = sel->kind == SEL_ALL ? mg_ctx_next(st, c->id) : NULL) {
+        h248_action_t *ra = reply_action(x, c->id);
+        h248_ctx_props_t *p = arena_alloc(x->a, sizeof(*p));
+        if (!ra || !p) return true;
+        p->priority = items & H248_CA_PRIORITY ? c->priority : -1;
+        if (items & H248_CA_EMERGENCY) p->emergency = c->emergency ? H248_TRI_ON : H248_TRI_OFF;
+        ra->props = p;
+    }
+    return true;
+}
+
 /* Run one action; false when a command failed (the transaction ends). */
 static bool exec_action(mg_exec_t *x, const h248_action_t *act)
 {
@@ -815,7 +839,8 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
         ra->error = h248_error_new(x->a, (uint16_t)rc, mg_dup(x->a, text));
         return false;
     }
-    if (!any && !act->cmds) reply_action(x, sel_ctx_id(&sel));
+    bool audited = ctx_props(x, &sel, act);
+    if (!any && !act->cmds && !audited) reply_action(x, sel_ctx_id(&sel));
     return true;
 }
 

@@ -201,6 +201,19 @@ static void no_context_left_is_412(void **state)
     fx_free(f);
 }
 
+static void context_properties_are_kept_and_audited(void **state)
+{
+    (void)state;
+    fx_t *f = call();
+    const char *r = run(f, HDR "Transaction=70{Context=1{Priority=5,Emergency,Modify=ip/4/core/1{}}}");
+    assert_has(r, "C=1{MF=ip/4/core/1}");
+    r = run(f, HDR "Transaction=71{Context=1{ContextAudit{Priority,Emergency}}}");
+    assert_has(r, "C=1{PR=5,EG");
+    r = run(f, HDR "Transaction=72{Context=*{ContextAudit{Priority}}}");
+    assert_has(r, "P=72{C=1{PR=5}}");
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +223,7 @@ int main(void)
         cmocka_unit_test(wildcards_and_wildcard_replies),
         cmocka_unit_test(audits_of_root_and_terminations),
         cmocka_unit_test(no_context_left_is_412),
+        cmocka_unit_test(context_properties_are_kept_and_audited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
