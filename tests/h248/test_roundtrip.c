@@ -454,6 +454,13 @@ static const struct sample CORPUS[] = {
     {"v3 AuditValue reply with an error instead of a context's terminations",
      "MEGACO/3 [192.0.2.1]:2944\n"
      "Reply = 57 { Context = 5 { AuditValue = Context { Error = 411 { \"unknown\" } } } }\n"},
+    {"v3 authentication header, MTP mId, ContextList, Modem list and Mux",
+     "Authentication = 0x00000001:0x00000002:0x0123456789abcdef01234567\n"
+     "MEGACO/3 MTP{0a0b0c0d}\n"
+     "Transaction = 60 {\n"
+     "    Context = 8 { ContextAttr { ContextList = { 1, 2, 3 } },\n"
+     "        Modify = t1 { Modem [V18, V22] { md/x = 1 }, Mux = H223 { t2 } } }\n"
+     "}\n"},
     {"v3 ServiceChangeInc and inactivity timer event on ROOT",
      "MEGACO/3 [192.0.2.1]:2944\n"
      "Transaction = 56 { Context = - {\n"
