@@ -705,11 +705,24 @@ static const char *err_text(int code)
     }
 }
 
-static int exec_cmd(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_t **r)
+static uint32_t sel_ctx_id(const mg_sel_t *sel)
 {
-    if (!cmd->tids) return mg_fail(x, MG_ERR_ACTION_SYNTAX, "command without termination id");
-    if (cmd->tids->next && cmd->kind != H248_CMD_AUDIT_VALUE)
-        return mg_fail(x, MG_ERR_NOT_IMPL, "termination id lists");
+    switch (sel->kind) {
+    case SEL_NUM:
+        return sel->id;
+    case SEL_CHOOSE:
+        return sel->ctx ? sel->ctx->id : H248_CTX_NULL;
+    case SEL_ALL:
+        return H248_CTX_ALL;
+    default:
+        return H248_CTX_NULL;
+    }
+}
+
+/* Context properties the MGC set (Priority, Emergency: kept, no effect on the relay) and the
+ * ContextAudit reply (per context under Context=*). */
+static int exec_one(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_t **r)
+{
     switch (cmd->kind) {
     case H248_CMD_ADD:
         return cmd_add(x, sel, cmd, r);
@@ -730,22 +743,39 @@ static int exec_cmd(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
     }
 }
 
-static uint32_t sel_ctx_id(const mg_sel_t *sel)
+/* A command; a v3 termination id list ([t1,t2]) runs it once per id, replies in order. */
+static int exec_cmd(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_t **r)
 {
-    switch (sel->kind) {
-    case SEL_NUM:
-        return sel->id;
-    case SEL_CHOOSE:
-        return sel->ctx ? sel->ctx->id : H248_CTX_NULL;
-    case SEL_ALL:
-        return H248_CTX_ALL;
-    default:
-        return H248_CTX_NULL;
+    if (!cmd->tids) return mg_fail(x, MG_ERR_ACTION_SYNTAX, "command without termination id");
+    if (!cmd->tids->next) return exec_one(x, sel, cmd, r);
+    if (cmd->kind == H248_CMD_ADD || cmd->kind == H248_CMD_MOVE)
+        return mg_fail(x, MG_ERR_NOT_IMPL, "termination id list in Add or Move");
+    h248_cmd_t *acc = NULL;
+    uint32_t acc_ctx = 0;
+    for (const h248_termid_t *tid = cmd->tids; tid; tid = tid->next) {
+        h248_termid_t one_tid = *tid;
+        one_tid.next = NULL;
+        h248_cmd_t one = *cmd;
+        one.tids = &one_tid;
+        one.tid_list = false;
+        h248_cmd_t *r1 = NULL;
+        x->out_ctx = 0;
+        int rc = exec_one(x, sel, &one, &r1);
+        uint32_t ctx = x->out_ctx ? x->out_ctx : sel_ctx_id(sel);
+        if (acc && (rc || r1)) {
+            h248_action_t *ra = reply_action(x, acc_ctx);
+            if (ra) append_cmd(ra, acc);
+            acc = NULL;
+        }
+        if (rc) return rc;
+        acc = r1;
+        acc_ctx = ctx;
     }
+    *r = acc;
+    x->out_ctx = acc_ctx;
+    return 0;
 }
 
-/* Context properties the MGC set (Priority, Emergency: kept, no effect on the relay) and the
- * ContextAudit reply (per context under Context=*). */
 static bool ctx_props(mg_exec_t *x, const mg_sel_t *sel, const h248_action_t *act)
 {
     if (act->props && sel->ctx) {

@@ -150,6 +150,10 @@ static void wildcards_and_wildcard_replies(void **state)
     assert_lacks(r, "ip/4/core/1");
     r = run(f, HDR "Transaction=42{Context=*{AuditValue=*{Audit{}}}}");
     assert_has(r, "C=1{AV=ip/4/core/1,AV=ip/4/core/2}");
+    r = run(f, HDR "Transaction=44{Context=1{AuditValue=[ip/4/core/2,ip/4/core/1]{Audit{}}}}");
+    assert_has(r, "C=1{AV=ip/4/core/2,AV=ip/4/core/1}");
+    r = run(f, HDR "Transaction=45{Context=1{Modify=[ip/4/core/1,ip/4/core/9]{}}}");
+    assert_has(r, "C=1{MF=ip/4/core/1,ER=430");
     r = run(f, HDR "Transaction=43{Context=1{W-Subtract=*{}}}");
     assert_has(r, "W-S=*");
     assert_int_equal(dp_gate_count(f->dp), 0);
@@ -205,7 +209,8 @@ static void context_properties_are_kept_and_audited(void **state)
 {
     (void)state;
     fx_t *f = call();
-    const char *r = run(f, HDR "Transaction=70{Context=1{Priority=5,Emergency,Modify=ip/4/core/1{}}}");
+    const char *r =
+        run(f, HDR "Transaction=70{Context=1{Priority=5,Emergency,Modify=ip/4/core/1{}}}");
     assert_has(r, "C=1{MF=ip/4/core/1}");
     r = run(f, HDR "Transaction=71{Context=1{ContextAudit{Priority,Emergency}}}");
     assert_has(r, "C=1{PR=5,EG");
