@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "h248/h248.h"
+#include "h248/tokens.h"
 
 static arena_t A;
 
@@ -861,6 +862,30 @@ static void arena_limit_gives_nomem_not_a_crash(void **state)
     assert_int_equal(decode_rc("!/1 [1.2.3.4] T=1{", NULL), H248_ESYNTAX);
 }
 
+static void every_keyword_is_found_in_any_case_and_near_misses_are_not(void **state)
+{
+    for (int kw = 1; kw < KW_COUNT; kw++) {
+        const char *lng = h248_kw_long(kw);
+        size_t n = strlen(lng);
+        char up[64], low[64], miss[64];
+        assert_true(n > 0 && n < sizeof(up));
+        for (size_t i = 0; i <= n; i++) {
+            up[i] = (char)(lng[i] >= 'a' && lng[i] <= 'z' ? lng[i] - 32 : lng[i]);
+            low[i] = (char)(lng[i] >= 'A' && lng[i] <= 'Z' ? lng[i] + 32 : lng[i]);
+        }
+        assert_int_equal(h248_kw_find(lng, n), kw);
+        assert_int_equal(h248_kw_find(up, n), kw);
+        assert_int_equal(h248_kw_find(low, n), kw);
+        memcpy(miss, lng, n + 1);
+        miss[n / 2] = miss[n / 2] == 'q' ? 'z' : 'q';
+        assert_int_not_equal(h248_kw_find(miss, n), kw);
+        assert_int_equal(h248_kw_find(lng, n - 1 ? n - 1 : 1) == kw, n == 1);
+    }
+    static const char *const none[] = {"ip", "li/LICn", "ffffff00", "20240101T10000000", "Adds", "Mediaa", "X-foo"};
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+        assert_int_equal(h248_kw_find(none[i], strlen(none[i])), KW_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -898,6 +923,7 @@ int main(void)
         cmocka_unit_test(several_transactions_and_actions_keep_their_order),
         cmocka_unit_test(strings_are_views_into_the_input),
         cmocka_unit_test(arena_limit_gives_nomem_not_a_crash),
+        cmocka_unit_test(every_keyword_is_found_in_any_case_and_near_misses_are_not),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
