@@ -272,12 +272,14 @@ class Endpoint:
         self.s[1 if rtcp else 0].sendto(data, to)
         self.sent[1 if rtcp else 0] += 1
 
-    def received(self, settle=0.15):
-        """(rtp, rtcp) datagrams received since the last call: read until settle seconds
-        pass without one on either socket."""
+    def received(self, settle=0.15, expect=None, patience=3.0):
+        """(rtp, rtcp) datagrams received since the last call: read until settle seconds pass
+        without one on either socket; while fewer than expect have come, wait up to patience
+        seconds of silence instead (a loaded machine may hold the relay back)."""
         got = ([], [])
         while True:
-            r, _, _ = select.select(self.s, [], [], settle)
+            short = expect is None or len(got[0]) + len(got[1]) >= expect
+            r, _, _ = select.select(self.s, [], [], settle if short else patience)
             if not r:
                 return got
             for s in r:
