@@ -744,37 +744,15 @@ static void handle_reply(mg_assoc_t *a, const h248_txn_t *t)
         LOG_DEBUG("reply %u: no such outstanding request (late duplicate)", t->id);
 }
 
-static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
+/* Execute / account every transaction of a decoded message, answers into a->rep. Returns
+ * whether there is something to send. */
+static bool process_txns(mg_assoc_t *a, const mg_peer_t *from, const h248_message_t *m,
+                         bool compact)
 {
-    mg_assoc_t *a = arg;
-    log_message("in from", from, msg, len);
-    size_t i = 0;
-    while (i < len && isspace((unsigned char)msg[i]))
-        i++;
-    bool compact = i < len && msg[i] == '!';
-    arena_reset(&a->in_arena);
-    h248_message_t *m = NULL;
-    h248_error_t err;
-    memset(&err, 0, sizeof(err));
-    int rc = h248_decode(msg, len, &a->in_arena, &m, &err);
-    if (rc != H248_OK) {
-        if (rc == H248_ENOMEM) {
-            err.code = 500;
-            snprintf(err.reason, sizeof(err.reason), "message too large");
-        }
-        answer_decode_error(a, from, &err, compact);
-        return;
-    }
-    mgc_activity(a, from);
-    if (m->error) {
-        LOG_WARN("the peer reports error %u for a message of ours", m->error->code);
-        return;
-    }
     uint64_t t0 = mg_clock_ms();
     uint32_t prov =
         a->eng ? mg_engine_root(a->eng)->mg_prov_timer_ms : a->cfg->provisional_timer_ms;
     bool pend_sent = false, any = false;
-    msg_begin(a, &a->rep, m->version, compact);
     for (const h248_txn_t *t = m->txns; t; t = t->next) {
         switch (t->kind) {
         case H248_TXN_REQUEST:
@@ -803,7 +781,101 @@ static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
             break;
         }
     }
-    if (any) send_msg(a, from, a->rep.p, a->rep.len);
+    return any;
+}
+
+/* Where the top-level transaction holding byte `at` starts: the last "Transaction"/"T" (or
+ * Reply, Pending, TransactionResponseAck) token at brace depth 0 before it; 0 when none. */
+static size_t txn_start_before(const char *msg, size_t len, size_t at)
+{
+    static const char *const kw[] = {
+        "TransactionResponseAck", "Transaction", "Pending", "Reply", "PN", "T", "P", "K"};
+    size_t found = 0;
+    int depth = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < len && i < at; i++) {
+        char c = msg[i];
+        if (quoted) {
+            if (c == '"') quoted = false;
+            continue;
+        }
+        if (c == '"')
+            quoted = true;
+        else if (c == '{')
+            depth++;
+        else if (c == '}')
+            depth--;
+        else if (depth == 0 && isalpha((unsigned char)c) &&
+                 (i == 0 || !isalnum((unsigned char)msg[i - 1]))) {
+            for (size_t k = 0; k < sizeof(kw) / sizeof(kw[0]); k++) {
+                size_t n = strlen(kw[k]), j = i + n;
+                if (j > len || strncasecmp(msg + i, kw[k], n) != 0) continue;
+                while (j < len &&
+                       (msg[j] == ' ' || msg[j] == '\t' || msg[j] == '\r' || msg[j] == '\n'))
+                    j++;
+                if (j < len && (msg[j] == '=' || msg[j] == '{')) found = i;
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+/* The transaction named in e does not decode: answer the ones before it (when they decode on
+ * their own), then its error, in one message. */
+static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg, size_t len,
+                           const h248_error_t *e, bool compact)
+{
+    size_t cut = e->has_txn ? txn_start_before(msg, len, e->offset) : 0;
+    h248_message_t *m = NULL;
+    if (cut == 0 || h248_decode(msg, cut, &a->in_arena, &m, NULL) != H248_OK || !m->txns) {
+        answer_decode_error(a, from, e, compact);
+        return;
+    }
+    mgc_activity(a, from);
+    msg_begin(a, &a->rep, m->version, compact);
+    process_txns(a, from, m, compact);
+    char why[128];
+    quote_reason(why, sizeof(why), e->reason);
+    LOG_INFO("transaction %u does not decode (line %u col %u): %u %s", e->txn_id, e->line, e->col,
+             e->code, why);
+    if (e->txn_kind == H248_TXN_REQUEST)
+        buf_printf(&a->rep,
+                   compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n",
+                   e->txn_id, e->code ? e->code : 400, why);
+    send_msg(a, from, a->rep.p, a->rep.len);
+}
+
+static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
+{
+    mg_assoc_t *a = arg;
+    log_message("in from", from, msg, len);
+    size_t i = 0;
+    while (i < len && isspace((unsigned char)msg[i]))
+        i++;
+    bool compact = i < len && msg[i] == '!';
+    arena_reset(&a->in_arena);
+    h248_message_t *m = NULL;
+    h248_error_t err;
+    memset(&err, 0, sizeof(err));
+    int rc = h248_decode(msg, len, &a->in_arena, &m, &err);
+    if (rc == H248_ENOMEM) {
+        err.code = 500;
+        snprintf(err.reason, sizeof(err.reason), "message too large");
+        answer_decode_error(a, from, &err, compact);
+        return;
+    }
+    if (rc != H248_OK) {
+        answer_partial(a, from, msg, len, &err, compact);
+        return;
+    }
+    mgc_activity(a, from);
+    if (m->error) {
+        LOG_WARN("the peer reports error %u for a message of ours", m->error->code);
+        return;
+    }
+    msg_begin(a, &a->rep, m->version, compact);
+    if (process_txns(a, from, m, compact)) send_msg(a, from, a->rep.p, a->rep.len);
 }
 
 static void on_lost_timer(mg_loop_t *l, mg_timer_t *t, void *arg)
