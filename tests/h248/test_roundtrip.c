@@ -503,6 +503,43 @@ static void parsed_sdp_round_trips_after_the_mg_fills_it(void **state)
     round_trip(m, H248_PRETTY, "filled Local");
 }
 
+/* h248_equal must see a change anywhere: mutate one field of a second decoding at a time. */
+static void equality_notices_each_changed_field(void **state)
+{
+    h248_message_t *a = decode_ok(SEED, sizeof SEED - 1, "seed");
+    h248_message_t *b = decode_ok(SEED, sizeof SEED - 1, "seed");
+    char why[256];
+    assert_true(h248_equal(a, b, why, sizeof why));
+    assert_string_equal(why, "");
+    h248_cmd_t *c = b->txns->actions->cmds;
+    h248_stream_t *s = c->descs->u.media.streams;
+    h248_prop_t *litid = s->lc->props->next;
+#define MUTATE(field, value, path)                                                             \
+    do {                                                                                       \
+        __typeof__(field) saved_ = (field);                                                    \
+        (field) = (value);                                                                     \
+        assert_false(h248_equal(a, b, why, sizeof why));                                       \
+        if (!strstr(why, (path))) fail_msg("\"%s\" does not name %s", why, (path));             \
+        (field) = saved_;                                                                      \
+        assert_true(h248_equal(a, b, NULL, 0));                                                \
+    } while (0)
+    MUTATE(b->version, 3, "version");
+    MUTATE(b->mid.port, 2945, "mId port");
+    MUTATE(b->txns->id, 10004, "txn 1: transaction id");
+    MUTATE(b->txns->actions->ctx, 7, "action 1: context id");
+    MUTATE(c->kind, H248_CMD_MODIFY, "cmd 1: command kind");
+    MUTATE(c->optional, true, "cmd 1: command prefix");
+    MUTATE(s->lc->mode, H248_MODE_SENDONLY, "stream 1: Mode");
+    MUTATE(litid->values->next->s, H248_STR("ffffff02"), "stream 1: value");
+    MUTATE(litid->kind, H248_VAL_ALT, "property value kind");
+    MUTATE(s->remote->text, H248_STR("v=0\nc=IN IP4 124.124.124.223\n"), "SDP");
+    MUTATE(s->remote, NULL, "Local/Remote presence");
+#undef MUTATE
+    /* the stream-level mark alone is not a difference */
+    litid->flags ^= H248_PROP_STREAM_LEVEL;
+    assert_true(h248_equal(a, b, NULL, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(corpus_covers_all_three_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(parsed_sdp_round_trips_after_the_mg_fills_it, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(equality_notices_each_changed_field, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
