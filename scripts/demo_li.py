@@ -144,11 +144,12 @@ class Phone:
                 self.rtcp.sendto(struct.pack("!BBHIIIIII", 0x80, 200, 6, ssrc, 0, 0, s * 160,
                                              k + 1, (k + 1) * 172), (LO, to_port + 1))
 
-    def heard(self):
-        """Datagrams received since the last call (RTP, RTCP)."""
+    def heard(self, expect):
+        """Datagrams received since the last call (RTP, RTCP): waits up to 3 s of silence for
+        the expected count, then 0.2 s for anything more."""
         n = [0, 0]
         while True:
-            r, _, _ = select.select([self.rtp, self.rtcp], [], [], 0.2)
+            r, _, _ = select.select([self.rtp, self.rtcp], [], [], 0.2 if sum(n) >= expect else 3)
             if not r:
                 return tuple(n)
             for s in r:
@@ -163,7 +164,7 @@ class Phone:
 def media(alice, bob, a_port, b_port, seq0):
     alice.talk(a_port, seq0, 0xA11CE)
     bob.talk(b_port, seq0, 0xB0B)
-    hb, ha = bob.heard(), alice.heard()
+    hb, ha = bob.heard(N_RTP + N_RTP // 10), alice.heard(N_RTP + N_RTP // 10)
     say("alice (target) -> bgfd:%d -> bob  : %d RTP + %d RTCP sent, bob got %d + %d"
         % (a_port, N_RTP, N_RTP // 10, hb[0], hb[1]))
     say("bob -> bgfd:%d -> alice (target)  : %d RTP + %d RTCP sent, alice got %d + %d"
