@@ -3,13 +3,7 @@
  * thread. */
 #include "h248/tokens.h"
 
-typedef struct kw_word {
-    uint8_t len, kw;
-    char s[23];
-} kw_word_t;
-
-/* WORDS[0] is empty; INDEX maps a hash slot to a word (0 = none). */
-static const kw_word_t WORDS[] = {
+const h248_kw_word_t h248_kw_words[] = {
     {0, 0, ""},
     {8, 72, "packages"},
     {1, 79, "p"},
@@ -221,7 +215,7 @@ static const kw_word_t WORDS[] = {
     {14, 6, "authentication"},
 };
 
-static const uint8_t INDEX[H248_KW_SIZE] = {
+const uint8_t h248_kw_index[H248_KW_SIZE] = {
     [27] = 1,
     [32] = 2,
     [61] = 3,
@@ -541,22 +535,6 @@ static const char *const LONG[KW_COUNT] = {
     [KW_TRANSACTION] = "Transaction",
     [KW_VERSION] = "Version",
 };
-
-int h248_kw_find(const char *s, size_t n)
-{
-    if (n == 0 || n > H248_KW_MAXLEN) return KW_NONE;
-    /* | 0x20 lower-cases letters and leaves every other SafeChar of a keyword unchanged */
-    uint32_t k = (uint32_t)((unsigned char)s[0] | 0x20) |
-                 (uint32_t)(n > 1 ? (unsigned char)s[1] | 0x20 : 0) << 8 |
-                 (uint32_t)(n > 1 ? (unsigned char)s[n - 2] | 0x20 : 0) << 16 |
-                 (uint32_t)((unsigned char)s[n - 1] | 0x20) << 24;
-    k ^= (uint32_t)n * 0x9E3779B1u;
-    const kw_word_t *e = &WORDS[INDEX[(k * H248_KW_MULT) >> (32 - H248_KW_BITS)]];
-    if (e->len != n) return KW_NONE;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] | 0x20) != (unsigned char)e->s[i]) return KW_NONE;
-    return e->kw;
-}
 
 const char *h248_kw_long(int kw)
 {

@@ -121,10 +121,34 @@ enum h248_kw {
 #define H248_KW_BITS 11
 #define H248_KW_SIZE 2048
 
+typedef struct h248_kw_word {
+    uint8_t len, kw;
+    char s[23];
+} h248_kw_word_t;
+
+/* tokens.c: WORDS[0] is empty; INDEX maps a hash slot to a word (0 = none). */
+extern const h248_kw_word_t h248_kw_words[];
+extern const uint8_t h248_kw_index[H248_KW_SIZE];
+
 /* Keyword of the word s[0..n) of SafeChars (case-insensitive), or KW_NONE: one
- * multiplicative hash of the first two and last two bytes and the length, one
- * table probe, one comparison. */
-int h248_kw_find(const char *s, size_t n);
+ * multiplicative hash of the first two and last two bytes and the length, one table probe,
+ * one comparison. */
+static inline int h248_kw_find(const char *s, size_t n)
+{
+    if (n == 0 || n > H248_KW_MAXLEN) return KW_NONE;
+    /* | 0x20 lower-cases letters and leaves every other SafeChar of a keyword unchanged */
+    uint32_t k = (uint32_t)((unsigned char)s[0] | 0x20) |
+                 (uint32_t)(n > 1 ? (unsigned char)s[1] | 0x20 : 0) << 8 |
+                 (uint32_t)(n > 1 ? (unsigned char)s[n - 2] | 0x20 : 0) << 16 |
+                 (uint32_t)((unsigned char)s[n - 1] | 0x20) << 24;
+    k ^= (uint32_t)n * 0x9E3779B1u;
+    const h248_kw_word_t *e = &h248_kw_words[h248_kw_index[(k * H248_KW_MULT) >> (32 - H248_KW_BITS)]];
+    if (e->len != n) return KW_NONE;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] | 0x20) != (unsigned char)e->s[i]) return KW_NONE;
+    return e->kw;
+}
+
 /* Long spelling of a keyword (for messages). */
 const char *h248_kw_long(int kw);
 
