@@ -1,5 +1,7 @@
 /* context.c - pools of contexts and terminations (see context.h). Control-plane thread only;
- * owns the pools. Free lists are FIFO (head/tail through next_free) so ids are reused late. */
+ * owns the pools. Slots never used are taken first (a high-water mark, so memory is touched
+ * only as the load grows); released ones queue FIFO (head/tail through next_free), so an id
+ * comes back as late as possible. */
 #include "mg/context.h"
 
 #include <ctype.h>
@@ -12,9 +14,9 @@
 
 struct mg_store {
     mg_ctx_t *ctx;
-    uint32_t max_ctx, ctx_head, ctx_tail, nctx;
+    uint32_t max_ctx, ctx_head, ctx_tail, nctx, ctx_hwm;
     mg_term_t *terms;
-    uint32_t max_terms, term_head, term_tail, nterms;
+    uint32_t max_terms, term_head, term_tail, nterms, term_hwm;
 };
 
 mg_store_t *mg_store_new(uint32_t max_ctx, uint32_t max_terms)
@@ -29,18 +31,8 @@ mg_store_t *mg_store_new(uint32_t max_ctx, uint32_t max_terms)
     }
     s->max_ctx = max_ctx;
     s->max_terms = max_terms;
-    for (uint32_t i = 0; i < max_ctx; i++) {
-        s->ctx[i].id = i + 1;
-        s->ctx[i].next_free = i + 1 < max_ctx ? i + 1 : NIL;
-    }
-    s->ctx_head = 0;
-    s->ctx_tail = max_ctx - 1;
-    for (uint32_t i = 0; i < max_terms; i++) {
-        s->terms[i].slot = i;
-        s->terms[i].next_free = i + 1 < max_terms ? i + 1 : NIL;
-    }
-    s->term_head = 0;
-    s->term_tail = max_terms - 1;
+    s->ctx_head = s->ctx_tail = NIL;
+    s->term_head = s->term_tail = NIL;
     return s;
 }
 
@@ -54,10 +46,17 @@ void mg_store_free(mg_store_t *s)
 
 mg_ctx_t *mg_ctx_new(mg_store_t *s)
 {
-    if (s->ctx_head == NIL) return NULL;
-    mg_ctx_t *c = &s->ctx[s->ctx_head];
-    s->ctx_head = c->next_free;
-    if (s->ctx_head == NIL) s->ctx_tail = NIL;
+    mg_ctx_t *c;
+    if (s->ctx_hwm < s->max_ctx) {
+        c = &s->ctx[s->ctx_hwm];
+        c->id = ++s->ctx_hwm;
+    } else if (s->ctx_head != NIL) {
+        c = &s->ctx[s->ctx_head];
+        s->ctx_head = c->next_free;
+        if (s->ctx_head == NIL) s->ctx_tail = NIL;
+    } else {
+        return NULL;
+    }
     c->used = true;
     c->nterms = 0;
     c->terms[0] = c->terms[1] = NULL;
@@ -110,7 +109,7 @@ void mg_ctx_detach(mg_ctx_t *c, mg_term_t *t)
 
 mg_ctx_t *mg_ctx_next(mg_store_t *s, uint32_t after_id)
 {
-    for (uint32_t i = after_id; i < s->max_ctx; i++)
+    for (uint32_t i = after_id; i < s->ctx_hwm; i++)
         if (s->ctx[i].used) return &s->ctx[i];
     return NULL;
 }
@@ -126,11 +125,19 @@ uint32_t mg_store_nterms(const mg_store_t *s)
 
 mg_term_t *mg_term_new(mg_store_t *s, int family, const char *realm)
 {
-    if (s->term_head == NIL) return NULL;
-    mg_term_t *t = &s->terms[s->term_head];
-    s->term_head = t->next_free;
-    if (s->term_head == NIL) s->term_tail = NIL;
-    uint32_t slot = t->slot;
+    mg_term_t *t;
+    uint32_t slot;
+    if (s->term_hwm < s->max_terms) {
+        slot = s->term_hwm++;
+        t = &s->terms[slot];
+    } else if (s->term_head != NIL) {
+        slot = s->term_head;
+        t = &s->terms[slot];
+        s->term_head = t->next_free;
+        if (s->term_head == NIL) s->term_tail = NIL;
+    } else {
+        return NULL;
+    }
     memset(t, 0, sizeof(*t));
     t->slot = slot;
     t->used = true;

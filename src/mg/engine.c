@@ -948,10 +948,12 @@ fail:
 
 void mg_engine_release_all(mg_engine_t *e)
 {
-    mg_ctx_t *c;
-    while ((c = mg_ctx_next(e->store, 0)) != NULL)
+    for (mg_ctx_t *c = mg_ctx_next(e->store, 0); c;) {
+        uint32_t id = c->id; /* contexts after it are found from here on: one pass */
         while (c->used && c->nterms)
             term_release(e, c->terms[0], NULL);
+        c = mg_ctx_next(e->store, id);
+    }
 }
 
 void mg_engine_free(mg_engine_t *e)

@@ -168,6 +168,24 @@ static void a_port_in_use_elsewhere_is_skipped(void **state)
     fx_free(f);
 }
 
+static void release_all_ends_every_call(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(16, 0);
+    for (int i = 0; i < 5; i++)
+        run(f, ADD1);
+    mg_engine_release_all(f->e);
+    mg_engine_counts_t c;
+    mg_engine_counts(f->e, &c);
+    assert_int_equal(c.contexts, 0);
+    assert_int_equal(c.terminations, 0);
+    assert_int_equal(dp_gate_count(f->dp), 0);
+    /* fresh ids first, then released ones in the order they were released */
+    const char *r = run(f, ADD1);
+    assert_has(r, "C=6{A=ip/4/core/6{");
+    fx_free(f);
+}
+
 static void move_takes_a_termination_to_another_context(void **state)
 {
     (void)state;
@@ -353,6 +371,7 @@ int main(void)
         cmocka_unit_test(subtract_all_in_all_contexts),
         cmocka_unit_test(no_port_is_handed_out_twice_and_exhaustion_is_510),
         cmocka_unit_test(a_port_in_use_elsewhere_is_skipped),
+        cmocka_unit_test(release_all_ends_every_call),
         cmocka_unit_test(move_takes_a_termination_to_another_context),
         cmocka_unit_test(root_properties_and_inactivity_event),
         cmocka_unit_test(hanging_termination_is_notified_when_asked),
