@@ -499,7 +499,7 @@ typedef struct h248_message {
 
 /* Why decoding failed: what to answer with and where. */
 typedef struct h248_error {
-    uint16_t code;         /* H.248 error code: 400 no transaction read, 403, 406, 422, 443... */
+    uint16_t code;         /* H.248 error code to answer with (table in docs/h248.md) */
     bool has_txn;          /* the failing transaction's id was read */
     h248_txn_kind_t txn_kind; /* its kind, valid when has_txn */
     uint32_t txn_id;       /* valid when has_txn */
