@@ -138,8 +138,10 @@ mg_term_t *mg_term_new(mg_store_t *s, int family, const char *realm)
     } else {
         return NULL;
     }
+    uint16_t gen = (uint16_t)(t->gen + 1);
     memset(t, 0, sizeof(*t));
     t->slot = slot;
+    t->gen = gen;
     t->used = true;
     t->family = family;
     t->svc = H248_SVC_IN_SERVICE;

@@ -69,6 +69,7 @@ struct mg_ctx;
 typedef struct mg_term {
     bool used;
     uint32_t slot;
+    uint16_t gen; /* incremented each time the slot is taken (gate ids) */
     char id[MG_TID_MAX];
     uint8_t idlen;
     struct mg_ctx *ctx;
@@ -93,7 +94,7 @@ typedef struct mg_ctx {
     uint32_t id;
     mg_term_t *terms[MG_MAX_TERMS_PER_CTX];
     unsigned nterms;
-    uint8_t priority;            /* context properties the MGC set (kept, audited) */
+    uint8_t priority; /* context properties the MGC set (kept, audited) */
     bool emergency;
     uint32_t next_free;
 } mg_ctx_t;

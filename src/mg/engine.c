@@ -42,9 +42,13 @@ uint64_t mg_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Gate ids: the low 23 bits name the stream slot (slot * MG_MAX_STREAMS + i + 1, up to 4M
+ * terminations), the high 9 bits the slot's generation, so an event about a gate closed
+ * before its slot was reused is recognised as stale. */
+#define GATE_SLOT_BITS 23u
 uint32_t mg_gate_id_of(const mg_term_t *t, unsigned i)
 {
-    return t->slot * MG_MAX_STREAMS + i + 1;
+    return ((uint32_t)(t->gen & 0x1FFu) << GATE_SLOT_BITS) | (t->slot * MG_MAX_STREAMS + i + 1);
 }
 
 /* ---- reply plumbing ------------------------------------------------------------------------- */
@@ -934,6 +938,7 @@ mg_engine_t *mg_engine_new(const mg_config_t *cfg, dp_t *dp, li_ctl_t *li,
     e->realms = mg_realms_new(cfg, err, errlen);
     if (!e->realms) goto fail;
     uint32_t max_ctx = cfg->max_contexts ? cfg->max_contexts : 1;
+    if (max_ctx > 2000000u) max_ctx = 2000000u; /* gate ids hold 4M terminations */
     uint32_t max_terms = max_ctx * 2u;
     e->store = mg_store_new(max_ctx, max_terms);
     if (!e->store) {
@@ -1019,8 +1024,11 @@ void mg_engine_poll(mg_engine_t *e)
     while ((n = dp_poll_events(e->dp, ev, 64)) > 0) {
         for (int i = 0; i < n; i++) {
             if (ev[i].type != DP_EV_HANGTERM || ev[i].gate_id == 0) continue;
-            mg_term_t *t = mg_term_by_slot(e->store, (ev[i].gate_id - 1) / MG_MAX_STREAMS);
+            uint32_t low = ev[i].gate_id & ((1u << GATE_SLOT_BITS) - 1);
+            mg_term_t *t = low ? mg_term_by_slot(e->store, (low - 1) / MG_MAX_STREAMS) : NULL;
             if (!t || !t->ctx || !t->thb) continue;
+            unsigned k = (low - 1) % MG_MAX_STREAMS;
+            if (t->streams[k].gate_id != ev[i].gate_id) continue; /* stale: slot reused */
             notify_thb(e, t);
             arena_reset(&e->scratch);
         }

@@ -91,8 +91,19 @@ static void modify_changes_remote_and_mode_in_mid_call(void **state)
     assert_has(r, "ipnat/latch=ON");
     assert_has(r, "c=IN IP4 127.0.0.2");
     assert_has(r, "m=audio 31000");
+    /* the data plane now sends to the new remote */
+    mg_term_t *t = mg_term_find(f->e->store, "ip/4/core/1", 11);
+    assert_non_null(t);
     dp_gate_stats_t st;
-    assert_int_equal(dp_gate_stats(f->dp, 1 * 0 + 1, &st), 0); /* first termination's gate */
+    netaddr_t want;
+    netaddr_parse(&want, "127.0.0.2:31000", -1);
+    bool ok = false;
+    for (int i = 0; i < 50 && !ok; i++) {
+        assert_int_equal(dp_gate_stats(f->dp, t->streams[0].gate_id, &st), 0);
+        ok = netaddr_equal(&st.latched_rtp, &want);
+        if (!ok) usleep(10000);
+    }
+    assert_true(ok);
     fx_free(f);
 }
 
