@@ -381,6 +381,15 @@ entries() ->
                                                terminationTo = tid("ip/1/access/8"),
                                                topologyDirection = isolate}]},
           commandReply = [{modReply, amms("ip/1/core/7", [])}]}])])},
+     %% An authentication header (0xSPI:0xSEQ:0xDATA) and an mId without a port.
+     {authenticated,
+      (trans({domainName, #'DomainName'{name = "mgc.example.net"}},
+             [req(102, [act(4711, [modify("ip/1/core/7", [])])])])
+      %% megaco writes octets below 16 with an extra 0 (do_enc_HEXDIG), so none are used
+      )#'MegacoMessage'{authHeader = #'AuthenticationHeader'{
+                           secParmIndex = [16#a0, 16#10, 16#12, 16#34],
+                           seqNum = [16#10, 16#20, 16#30, 16#47],
+                           ad = lists:seq(16#e0, 16#eb)}}},
      %% Mux descriptor and an error text with characters that need care.
      {mux_and_error_text,
       trans(mgc4(), [req(99, [act(4711,

@@ -79,10 +79,17 @@ why({error, L}) when is_list(L) ->
     case lists:keyfind(reason, 1, L) of {reason, R} -> R; false -> L end;
 why(E) -> E.
 
+%% The message header in the form's spelling (MEGACO/ or !/), after an optional
+%% authentication header, itself in the form's spelling (Authentication or AU).
 has_head(Out, Head) ->
-    Trimmed = string:trim(Out, leading),
-    byte_size(Trimmed) >= byte_size(Head) andalso
-        string:uppercase(binary:part(Trimmed, 0, byte_size(Head))) =:= Head.
+    Auth = case Head of <<"MEGACO/">> -> "AUTHENTICATION"; <<"!/">> -> "AU" end,
+    Re = "^\\s*(?:(" ++ Auth ++ ")\\s*=\\s*0x[0-9a-f]+:0x[0-9a-f]+:0x[0-9a-f]+\\s+)?(.*)$",
+    case re:run(Out, Re, [caseless, dotall, {capture, all_but_first, binary}]) of
+        {match, [_, Rest]} ->
+            byte_size(Rest) >= byte_size(Head) andalso
+                string:uppercase(binary:part(Rest, 0, byte_size(Head))) =:= Head;
+        _ -> false
+    end.
 
 %% Run bgf-h248 with Args; returns {ExitStatus, Stdout, Stderr}.
 run(Bgf, Tmp, Args) ->
