@@ -728,7 +728,7 @@ static void handle_request(mg_assoc_t *a, const mg_peer_t *from, const h248_mess
         n = r ? encode_txn(a, r, m->version, compact) : -1;
     }
     if (n < 0) {
-        LOG_ERR("transaction %u: %s", t->id, r ? "reply not encodable" : "no reply");
+        LOG_ERR("transaction %u: %s (%d)", t->id, r ? "reply not encodable" : "no reply", n);
         error_reply(a, t->id, r || !a->eng ? 500 : 503, "internal failure", compact);
         n = (int)a->txt.len;
     }
@@ -785,8 +785,9 @@ static bool process_txns(mg_assoc_t *a, const mg_peer_t *from, const h248_messag
 }
 
 /* Where the top-level transaction holding byte `at` starts: the last "Transaction"/"T" (or
- * Reply, Pending, TransactionResponseAck) token at brace depth 0 before it; 0 when none. */
-static size_t txn_start_before(const char *msg, size_t len, size_t at)
+ * Reply, Pending, TransactionResponseAck) token at brace depth 0 before it (with first: the
+ * first such token, where the header ends); 0 when none. */
+static size_t txn_start_scan(const char *msg, size_t len, size_t at, bool first)
 {
     static const char *const kw[] = {
         "TransactionResponseAck", "Transaction", "Pending", "Reply", "PN", "T", "P", "K"};
@@ -813,7 +814,10 @@ static size_t txn_start_before(const char *msg, size_t len, size_t at)
                 while (j < len &&
                        (msg[j] == ' ' || msg[j] == '\t' || msg[j] == '\r' || msg[j] == '\n'))
                     j++;
-                if (j < len && (msg[j] == '=' || msg[j] == '{')) found = i;
+                if (j < len && (msg[j] == '=' || msg[j] == '{')) {
+                    found = i;
+                    if (first) return found;
+                }
                 break;
             }
         }
@@ -821,20 +825,30 @@ static size_t txn_start_before(const char *msg, size_t len, size_t at)
     return found;
 }
 
-/* The transaction named in e does not decode: answer the ones before it (when they decode on
- * their own), then its error, in one message. */
-static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg, size_t len,
-                           const h248_error_t *e, bool compact)
+/* End (one past its closing brace) of the transaction starting at `from`, or 0 when its
+ * braces do not balance within the message. */
+static size_t txn_end(const char *msg, size_t len, size_t from)
 {
-    size_t cut = e->has_txn ? txn_start_before(msg, len, e->offset) : 0;
-    h248_message_t *m = NULL;
-    if (cut == 0 || h248_decode(msg, cut, &a->in_arena, &m, NULL) != H248_OK || !m->txns) {
-        answer_decode_error(a, from, e, compact);
-        return;
+    int depth = 0;
+    bool quoted = false, opened = false;
+    for (size_t i = from; i < len; i++) {
+        char c = msg[i];
+        if (quoted) {
+            if (c == '"') quoted = false;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == '{') {
+            depth++, opened = true;
+        } else if (c == '}' && --depth == 0 && opened) {
+            return i + 1;
+        }
     }
-    mgc_activity(a, from);
-    msg_begin(a, &a->rep, m->version, compact);
-    process_txns(a, from, m, compact);
+    return 0;
+}
+
+/* Append the error reply of a transaction that does not decode. */
+static void add_txn_error(mg_assoc_t *a, const h248_error_t *e, bool compact)
+{
     char why[128];
     quote_reason(why, sizeof(why), e->reason);
     LOG_INFO("transaction %u does not decode (line %u col %u): %u %s", e->txn_id, e->line, e->col,
@@ -843,6 +857,48 @@ static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg
         buf_printf(&a->rep,
                    compact ? "P=%u{ER=%u{\"%s\"}}\n" : "Reply = %u {\n  Error = %u {\"%s\"}\n}\n",
                    e->txn_id, e->code ? e->code : 400, why);
+}
+
+/* Some transaction of the message does not decode. Answer every transaction that can be
+ * delimited: those before the broken one are executed, the broken one gets its error, and
+ * what follows it (when its braces balance) is decoded again behind the same header. */
+static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg, size_t len,
+                           const h248_error_t *e, bool compact)
+{
+    size_t hdr = e->has_txn ? txn_start_scan(msg, len, e->offset, true) : 0;
+    if (hdr == 0) return answer_decode_error(a, from, e, compact);
+    unsigned version = a->version;
+    if (sscanf(msg + strspn(msg, " \t\r\n"), compact ? "!/%u" : "MEGACO/%u", &version) != 1 ||
+        version < 1 || version > 3)
+        version = a->version;
+    mgc_activity(a, from);
+    msg_begin(a, &a->rep, version, compact);
+    h248_error_t err = *e;
+    const char *buf = msg;
+    size_t blen = len;
+    for (int round = 0; round < 64; round++) {
+        size_t cut = txn_start_scan(buf, blen, err.offset, false);
+        h248_message_t *m = NULL;
+        if (cut > hdr && h248_decode(buf, cut, &a->in_arena, &m, NULL) == H248_OK)
+            process_txns(a, from, m, compact);
+        add_txn_error(a, &err, compact);
+        size_t end = txn_end(buf, blen, cut);
+        while (end && end < blen && isspace((unsigned char)buf[end]))
+            end++;
+        if (!end || end >= blen) break;
+        char *next = arena_alloc(&a->in_arena, hdr + (blen - end));
+        if (!next) break;
+        memcpy(next, buf, hdr);
+        memcpy(next + hdr, buf + end, blen - end);
+        buf = next;
+        blen = hdr + (blen - end);
+        memset(&err, 0, sizeof(err));
+        if (h248_decode(buf, blen, &a->in_arena, &m, &err) == H248_OK) {
+            process_txns(a, from, m, compact);
+            break;
+        }
+        if (!err.has_txn) break;
+    }
     send_msg(a, from, a->rep.p, a->rep.len);
 }
 
