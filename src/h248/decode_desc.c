@@ -689,6 +689,25 @@ static bool is_extension(const tok_t *t)
     return t->len > 2 && (t->p[0] | 0x20) == 'x' && (t->p[1] == '-' || t->p[1] == '+');
 }
 
+/* Method = Failover | Forced | Graceful | Restart | Disconnected | HandOff | X-extension */
+static void sc_method(parser_t *p, h248_service_change_t *sc)
+{
+    px_expect(p, TK_EQ, "'=' after Method");
+    tok_t *v = px_word(p, "a method");
+    switch (tkw(v)) {
+    case KW_FAILOVER: sc->method = H248_SCM_FAILOVER; break;
+    case KW_FORCED: sc->method = H248_SCM_FORCED; break;
+    case KW_GRACEFUL: sc->method = H248_SCM_GRACEFUL; break;
+    case KW_RESTART: sc->method = H248_SCM_RESTART; break;
+    case KW_DISCONNECTED: sc->method = H248_SCM_DISCONNECTED; break;
+    case KW_HANDOFF: sc->method = H248_SCM_HANDOFF; break;
+    default:
+        if (!is_extension(v)) h248_fail(p, 449, v->at, "unknown ServiceChange method");
+        sc->method = H248_SCM_EXTENSION;
+        sc->method_ext = tok_str(v);
+    }
+}
+
 /* Services { Method, Reason, Delay, ServiceChangeAddress, MgcIdToTry, Profile, Version,
  * TimeStamp, extensions, (v2) audit items, (v3) ServiceChangeInc } */
 static void services(parser_t *p, h248_service_change_t *sc)
@@ -699,24 +718,8 @@ static void services(parser_t *p, h248_service_change_t *sc)
     if (lx_accept(p, TK_RBRACE)) return;
     do {
         tok_t *t = px_word(p, "a ServiceChange parameter");
-        tok_t *v;
         switch (tkw(t)) {
-        case KW_METHOD:
-            px_expect(p, TK_EQ, "'=' after Method");
-            v = px_word(p, "a method");
-            switch (tkw(v)) {
-            case KW_FAILOVER: sc->method = H248_SCM_FAILOVER; break;
-            case KW_FORCED: sc->method = H248_SCM_FORCED; break;
-            case KW_GRACEFUL: sc->method = H248_SCM_GRACEFUL; break;
-            case KW_RESTART: sc->method = H248_SCM_RESTART; break;
-            case KW_DISCONNECTED: sc->method = H248_SCM_DISCONNECTED; break;
-            case KW_HANDOFF: sc->method = H248_SCM_HANDOFF; break;
-            default:
-                if (!is_extension(v)) h248_fail(p, 449, v->at, "unknown ServiceChange method");
-                sc->method = H248_SCM_EXTENSION;
-                sc->method_ext = tok_str(v);
-            }
-            break;
+        case KW_METHOD: sc_method(p, sc); break;
         case KW_REASON:
             px_expect(p, TK_EQ, "'=' after Reason");
             sc->reason = value(p);
@@ -819,6 +822,21 @@ static bool modem(parser_t *p, h248_modem_t *md)
     return true;
 }
 
+/* Mux = type { t1, t2 } */
+static void mux(parser_t *p, h248_mux_t *mx)
+{
+    px_expect(p, TK_EQ, "'=' after Mux");
+    mx->type = tok_str(px_word(p, "a mux type"));
+    if (!lx_accept(p, TK_LBRACE)) return;
+    h248_termid_t **tt = &mx->tids;
+    do {
+        h248_termid_t *tid = *tt = NEW(p, h248_termid_t);
+        tid->name = tok_str(px_word(p, "a termination id"));
+        tt = &tid->next;
+    } while (lx_accept(p, TK_COMMA));
+    px_expect(p, TK_RBRACE, "',' or '}' in Mux");
+}
+
 /* ---- descriptors ---------------------------------------------------------------------------- */
 
 static void audit(parser_t *p, h248_desc_t *d, const tok_t *at)
@@ -874,19 +892,7 @@ h248_desc_t *px_descriptor(parser_t *p)
     case H248_D_MODEM:
         if (!modem(p, &d->u.modem)) h248_fail(p, 422, p->tok.at, "expected '=' or '[' after Modem");
         break;
-    case H248_D_MUX:
-        px_expect(p, TK_EQ, "'=' after Mux");
-        d->u.mux.type = tok_str(px_word(p, "a mux type"));
-        if (lx_accept(p, TK_LBRACE)) {
-            h248_termid_t **tt = &d->u.mux.tids;
-            do {
-                h248_termid_t *tid = *tt = NEW(p, h248_termid_t);
-                tid->name = tok_str(px_word(p, "a termination id"));
-                tt = &tid->next;
-            } while (lx_accept(p, TK_COMMA));
-            px_expect(p, TK_RBRACE, "',' or '}' in Mux");
-        }
-        break;
+    case H248_D_MUX: mux(p, &d->u.mux); break;
     case H248_D_EVENTS:
     case H248_D_OBSERVED_EVENTS:
         if (lx_accept(p, TK_EQ)) {
