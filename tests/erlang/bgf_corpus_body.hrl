@@ -441,7 +441,23 @@ version_entries() -> [].
 
 -if(?VSN >= 3).
 v3_entries() ->
-    [{subtract_reply_stream_stats,
+    [%% Segmentation (v3): a reply in two segments, the last marked END, and their
+     %% SegmentReply acknowledgements.
+     {segmented_reply,
+      trans(mid4(), [{transactionReply, #'TransactionReply'{transactionId = 110,
+                        segmentNumber = 1,
+                        transactionResult = {actionReplies, [areply(4711,
+                           [{subtractReply, amms("ip/1/core/7", [{statisticsDescriptor,
+                                                                call_stats(5)}])}])]}}},
+                     {transactionReply, #'TransactionReply'{transactionId = 110,
+                        segmentNumber = 2, segmentationComplete = 'NULL',
+                        transactionResult = {actionReplies, [areply(4711,
+                           [{subtractReply, amms("ip/1/core/8", [])}])]}}}])},
+     %% (one per message: megaco writes two SegmentReplies with nothing between them)
+     {segment_reply,
+      trans(mgc4(), [{segmentReply, #'SegmentReply'{transactionId = 110, segmentNumber = 2,
+                                                    segmentationComplete = 'NULL'}}])},
+     {subtract_reply_stream_stats,
       trans(mid4(), [reply(10009, [areply(4712,
         [{subtractReply, amms("ip/1/core/9", [{mediaDescriptor, #'MediaDescriptor'{
             streams = {multiStream, [#'StreamDescriptor'{streamID = 1,
