@@ -333,6 +333,9 @@ def main():
                 relays.append(Direct(work))
             elif name == "minfwd":
                 relays.append(Proc("minfwd", [os.path.join(b, "minfwd")], 2, args.relay_cpu, work))
+            elif name == "minfwd-poll":
+                relays.append(Proc("minfwd-poll", [os.path.join(b, "minfwd"), "-p"], 7,
+                                   args.relay_cpu, work))
             elif name == "dpfwd" and os.path.exists(os.path.join(b, "dpfwd")):
                 relays.append(Proc("dpfwd", [os.path.join(b, "dpfwd")], 3, args.relay_cpu, work))
             elif name == "rtpengine":
