@@ -80,7 +80,8 @@ static const char *const nt_stats[] = {"dur", "os", "or", NULL};
 static const char *const rtp_stats[] = {"ps", "pr", "pl", "jit", "delay", NULL};
 
 static const mg_prop_def_t li_props[] = {
-    {"LICn", MG_PT_STRING, 0, 64, MG_IN_LC, false, NULL, "encrypted correlation number"},
+    {"LICn", MG_PT_STRING, 0, UINT32_MAX, MG_IN_LC, false, NULL,
+     "encrypted correlation number (any text: validity shows only on the LI side)"},
     {"LITID", MG_PT_HEXLIST, 1, 7, MG_IN_LC, false, NULL, "target ids (1..7)"},
 };
 

@@ -46,10 +46,12 @@ static const char *lilog(fx_t *f)
 static void seed_request_valid_and_invalid_licn_give_identical_replies(void **state)
 {
     (void)state;
-    char reply[3][8192];
-    const char *licn[3] = {NULL, "ff00ff00ff00ff00", "0000000000000000"};
+    char reply[5][8192];
+    const char *licn[5] = {NULL, "ff00ff00ff00ff00", "0000000000000000", "xyz",
+                           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
     char good[64];
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         fx_t *f = fx_new(16, 100);
         if (i == 0) {
             valid_licn(f, 4242, good, sizeof(good));
@@ -69,6 +71,8 @@ static void seed_request_valid_and_invalid_licn_give_identical_replies(void **st
     }
     assert_string_equal(reply[0], reply[1]);
     assert_string_equal(reply[0], reply[2]);
+    assert_string_equal(reply[0], reply[3]); /* not hex at all */
+    assert_string_equal(reply[0], reply[4]); /* far too long */
     /* nothing of interception in the reply */
     assert_lacks(reply[0], "li/");
     assert_lacks(reply[0], "ffffff0");
@@ -173,8 +177,10 @@ static void share_limit_leaves_the_reply_unchanged(void **state)
         valid_licn(f, 9, good, sizeof(good));
         for (int c = 0; c < 2; c++)
             snprintf(reply[k][c], sizeof(reply[k][c]), "%s", run(f, seed(good)));
-        if (k == 1) assert_has(lilog(f), "share limit reached");
-        else assert_lacks(lilog(f), "share limit reached");
+        if (k == 1)
+            assert_has(lilog(f), "share limit reached");
+        else
+            assert_lacks(lilog(f), "share limit reached");
         fx_free(f);
     }
     assert_string_equal(reply[0][0], reply[1][0]);
