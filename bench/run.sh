@@ -6,7 +6,7 @@
 # prints the tables and draws build/bench/relay-capacity.png (gnuplot, bench/plot.gp).
 # BENCH_PUBLISH=1 also copies the plot and its data into docs/img/ for docs/performance.md.
 # Environment: BUILD (build dir, default build), BENCH_ARGS (extra capacity.py arguments).
-# Everything runs on loopback, bounded in time (about 8 minutes), and stops what it starts.
+# Everything runs on loopback, bounded in time (about 7 minutes), and stops what it starts.
 set -u
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench
