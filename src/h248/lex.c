@@ -137,17 +137,9 @@ const char *h248_tok_desc(const tok_t *t)
     }
 }
 
-void px_expect(parser_t *p, int t, const char *what)
+void px_unexpected(parser_t *p, const tok_t *k, const char *what)
 {
-    tok_t *k = lx_next(p);
-    if (k->t != t) h248_fail(p, p->code, k->at, "expected %s, found %s", what, h248_tok_desc(k));
-}
-
-tok_t *px_word(parser_t *p, const char *what)
-{
-    tok_t *k = lx_next(p);
-    if (k->t != TK_WORD) h248_fail(p, p->code, k->at, "expected %s, found %s", what, h248_tok_desc(k));
-    return k;
+    h248_fail(p, p->code, k->at, "expected %s, found %s", what, h248_tok_desc(k));
 }
 
 /* Decimal digits only, at most max. */

@@ -219,8 +219,22 @@ static inline void *px_alloc(parser_t *p, size_t n)
 
 /* lex.c: helpers shared by the decoder files */
 const char *h248_tok_desc(const tok_t *t);
-void px_expect(parser_t *p, int t, const char *what);
-tok_t *px_word(parser_t *p, const char *what);
+_Noreturn void px_unexpected(parser_t *p, const tok_t *k, const char *what);
+
+/* Consume the next token, which must be of type t (what names it in the error). */
+static inline void px_expect(parser_t *p, int t, const char *what)
+{
+    tok_t *k = lx_next(p);
+    if (k->t != t) px_unexpected(p, k, what);
+}
+
+/* Consume the next token, which must be a word. */
+static inline tok_t *px_word(parser_t *p, const char *what)
+{
+    tok_t *k = lx_next(p);
+    if (k->t != TK_WORD) px_unexpected(p, k, what);
+    return k;
+}
 uint32_t px_uint(parser_t *p, const tok_t *t, uint32_t max, uint16_t code, const char *what);
 const char *h248_scan_mid(const char *s, const char *e, h248_mid_t *out);
 
