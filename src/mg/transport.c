@@ -26,6 +26,7 @@ typedef struct tcp_conn {
     int fd;
     netaddr_t remote;
     bool connecting; /* outbound connect() in progress */
+    bool dead;       /* closed while its frame was being delivered; freed after */
     uint8_t *rbuf;   /* MG_TPKT_MAX bytes */
     size_t rlen;
     uint8_t *wbuf;
@@ -44,6 +45,7 @@ struct mg_net {
     netaddr_t tcp_addr[MG_MAX_LISTEN];
     unsigned ntcp;
     tcp_conn_t *conn[NET_MAX_CONNS]; /* open connections, unordered; NULL = free slot */
+    tcp_conn_t *busy;                /* the connection whose frame rx() is handling */
     /* UDP receive batch */
     struct mmsghdr rmsg[RX_BATCH];
     struct iovec riov[RX_BATCH];
@@ -116,9 +118,13 @@ static void conn_free(mg_net_t *n, tcp_conn_t *c, const char *why)
     close(c->fd);
     char as[NETADDR_STRLEN];
     LOG_INFO("tcp %s: connection closed: %s", netaddr_format(&c->remote, as, sizeof(as)), why);
-    free(c->rbuf);
-    free(c->wbuf);
-    free(c);
+    if (n->busy == c) {
+        c->dead = true; /* its frames are being delivered: conn_frames frees it */
+    } else {
+        free(c->rbuf);
+        free(c->wbuf);
+        free(c);
+    }
     if (n->cl) n->cl(n->arg, &p, why);
 }
 
@@ -151,8 +157,15 @@ static int conn_frames(mg_net_t *n, tcp_conn_t *c)
         if (f < 0) return -1;
         if (f == 0) break;
         mg_peer_t p = {MG_TRANSPORT_TCP, c->remote, fd};
+        n->busy = c;
         n->rx(n->arg, &p, (const char *)c->rbuf + off + MG_TPKT_HDR, (size_t)f - MG_TPKT_HDR);
-        if (n->conn[c->slot] != c) return 1; /* closed by the layer above */
+        n->busy = NULL;
+        if (c->dead) { /* closed while the layer above handled the frame */
+            free(c->rbuf);
+            free(c->wbuf);
+            free(c);
+            return 1;
+        }
         off += (size_t)f;
     }
     memmove(c->rbuf, c->rbuf + off, c->rlen - off);
