@@ -80,6 +80,7 @@ typedef struct mg_term {
     bool events_set; /* an Events descriptor is active */
     uint32_t events_rid;
     bool thb;             /* hangterm/thb requested */
+    uint64_t thb_last_ms; /* when thb was last notified (one Notify for all streams) */
     h248_svc_state_t svc; /* InService unless the MGC took it out */
     uint64_t created_ms;
     mg_stream_t streams[MG_MAX_STREAMS];

@@ -1029,6 +1029,9 @@ void mg_engine_poll(mg_engine_t *e)
             if (!t || !t->ctx || !t->thb) continue;
             unsigned k = (low - 1) % MG_MAX_STREAMS;
             if (t->streams[k].gate_id != ev[i].gate_id) continue; /* stale: slot reused */
+            uint64_t now = mg_now_ms(); /* both streams idle at once: one Notify */
+            if (t->thb_last_ms && now - t->thb_last_ms < 1000) continue;
+            t->thb_last_ms = now;
             notify_thb(e, t);
             arena_reset(&e->scratch);
         }

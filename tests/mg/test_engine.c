@@ -255,14 +255,19 @@ static void hanging_termination_is_notified_when_asked(void **state)
     fx_t *f = fx_new(16, 0);
     run(f,
         HDR "Transaction=21{Context=${Add=${Media{TerminationState{hangterm/timerx=1},"
-            "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}},Events=9{hangterm/thb}}}}");
+            "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}},"
+            "Stream=2{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}},Events=9{hangterm/thb}}}}");
     run(f, HDR "Transaction=22{Context=${Add=${Media{TerminationState{hangterm/timerx=1},"
                "Stream=1{Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}}}}}");
     for (int i = 0; i < 40 && f->nsent == 0; i++) {
         usleep(100000);
         mg_engine_poll(f->e);
     }
-    assert_int_equal(f->nsent, 1); /* only the termination that asked for thb */
+    for (int i = 0; i < 5; i++) { /* the second stream's event may come a little later */
+        usleep(100000);
+        mg_engine_poll(f->e);
+    }
+    assert_int_equal(f->nsent, 1); /* once, and only for the termination that asked for thb */
     assert_has(f->sent, "C=1{N=ip/4/core/1{OE=9{hangterm/thb}}}");
     fx_free(f);
 }
