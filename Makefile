@@ -124,7 +124,7 @@ FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Isrc -fno-sanitize-recover=all
 FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/obj/%.o,$(foreach m,$(MODULES),$(call srcs,$(m))))
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 build/fuzz/libbgf_fuzz.a: $(FUZZ_OBJS)
 	rm -f $@
 	ar rcs $@ $^
