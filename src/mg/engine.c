@@ -1013,17 +1013,6 @@ static void notify_thb(mg_engine_t *e, mg_term_t *t)
     d->u.events.request_id = t->events_rid;
     d->u.events.has_request_id = true;
     ev->name = H248_STR("hangterm/thb");
-    /* H.248 time stamp, UTC: yyyymmddThhmmssss (hundredths) */
-    struct timespec ts;
-    struct tm tm;
-    char stamp[32];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-    if (n == 15) {
-        snprintf(stamp + n, sizeof(stamp) - n, "%02ld", ts.tv_nsec / 10000000L);
-        ev->timestamp = h248_str_dup(a, stamp, strlen(stamp));
-    }
     d->u.events.list = ev;
     if (e->ops.send_request) e->ops.send_request(e->ops.arg, act);
 }

@@ -268,10 +268,7 @@ static void hanging_termination_is_notified_when_asked(void **state)
         mg_engine_poll(f->e);
     }
     assert_int_equal(f->nsent, 1); /* once, and only for the termination that asked for thb */
-    assert_has(f->sent, "C=1{N=ip/4/core/1{OE=9{");
-    assert_has(f->sent, ":hangterm/thb}}}"); /* after its time stamp */
-    const char *ts = strstr(f->sent, "OE=9{") + 5;
-    assert_true(ts[8] == 'T' && ts[17] == ':');
+    assert_has(f->sent, "C=1{N=ip/4/core/1{OE=9{hangterm/thb}}}");
     fx_free(f);
 }
 
