@@ -61,6 +61,9 @@ struct mg_assoc {
     void (*leave_done)(void *arg);
     void *leave_arg;
     deferred_sc_t dsc;
+    struct {
+        uint64_t msgs_in, txns, replays, pendings, undecodable, requests_out, resends;
+    } n;           /* counters, logged when bgfd stops */
     bool root_oos; /* the MGC took ROOT out of service (Graceful): no new calls */
     mg_timer_t tick_timer, retry_timer, it_timer, defer_timer, leave_timer, lost_timer, oos_timer;
 };
@@ -170,6 +173,7 @@ static void resend(void *arg, const netaddr_t *to, const char *msg, size_t len)
     mg_assoc_t *a = arg;
     if (a->mgc.kind == MG_TRANSPORT_TCP) return; /* TCP is reliable: only the timeout applies */
     mg_peer_t p = {MG_TRANSPORT_UDP, *to, -1};
+    a->n.resends++;
     LOG_INFO("retransmitting a request to the MGC");
     send_msg(a, &p, msg, len);
 }
@@ -208,6 +212,7 @@ static void sync_timers(mg_assoc_t *a)
 static void request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done)
 {
     sync_timers(a);
+    a->n.requests_out++;
     send_msg(a, &a->mgc, a->req.p, a->req.len);
     /* the loop's cached clock may be stale here (at start, before the loop runs) */
     if (mg_txn_out_add(a->txn, tid, &a->mgc.addr, a->req.p, a->req.len, mg_loop_now_update(a->loop),
@@ -646,6 +651,7 @@ static void answer_decode_error(mg_assoc_t *a, const mg_peer_t *from, const h248
                                 bool compact)
 {
     char why[128];
+    a->n.undecodable++;
     quote_reason(why, sizeof(why), e->reason);
     unsigned code = e->code ? e->code : 400;
     LOG_INFO("undecodable message (line %u col %u): %u %s", e->line, e->col, code, why);
@@ -685,8 +691,10 @@ static void send_pendings(mg_assoc_t *a, const mg_peer_t *from, const h248_txn_t
     buf_t b = {0};
     msg_begin(a, &b, version, compact);
     for (const h248_txn_t *t = from_txn; t; t = t->next)
-        if (t->kind == H248_TXN_REQUEST)
+        if (t->kind == H248_TXN_REQUEST) {
             buf_printf(&b, compact ? "PN=%u{}\n" : "Pending = %u {}\n", t->id);
+            a->n.pendings++;
+        }
     send_msg(a, from, b.p, b.len);
     mg_net_flush(a->net);
     free(b.p);
@@ -708,6 +716,7 @@ static void handle_request(mg_assoc_t *a, const mg_peer_t *from, const h248_mess
     uint64_t now = mg_loop_now(a->loop);
     switch (mg_txn_in_begin(a->txn, &from->addr, t->id, now, &stored, &slen)) {
     case MG_TXN_REPLAY:
+        a->n.replays++;
         LOG_INFO("transaction %u repeated: answered from the stored reply", t->id);
         add_replayed(a, stored, slen, compact);
         return;
@@ -718,6 +727,7 @@ static void handle_request(mg_assoc_t *a, const mg_peer_t *from, const h248_mess
         break;
     }
     note_root_events(a, t);
+    a->n.txns++;
     h248_txn_t *r = NULL;
     int n;
     if (a->root_oos && adds_a_termination(t)) {
@@ -850,6 +860,7 @@ static size_t txn_end(const char *msg, size_t len, size_t from)
 static void add_txn_error(mg_assoc_t *a, const h248_error_t *e, bool compact)
 {
     char why[128];
+    a->n.undecodable++;
     quote_reason(why, sizeof(why), e->reason);
     LOG_INFO("transaction %u does not decode (line %u col %u): %u %s", e->txn_id, e->line, e->col,
              e->code, why);
@@ -905,6 +916,7 @@ static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg
 static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
 {
     mg_assoc_t *a = arg;
+    a->n.msgs_in++;
     log_message("in from", from, msg, len);
     size_t i = 0;
     while (i < len && isspace((unsigned char)msg[i]))
@@ -1052,6 +1064,12 @@ mg_assoc_t *mg_assoc_new(mg_loop_t *l, mg_config_t *cfg, char *err, size_t errle
 void mg_assoc_free(mg_assoc_t *a)
 {
     if (!a) return;
+    LOG_NOTICE("H.248: %llu messages in, %llu transactions executed, %llu repeats answered from "
+               "store, %llu Pending sent, %llu undecodable, %llu requests out, %llu resent",
+               (unsigned long long)a->n.msgs_in, (unsigned long long)a->n.txns,
+               (unsigned long long)a->n.replays, (unsigned long long)a->n.pendings,
+               (unsigned long long)a->n.undecodable, (unsigned long long)a->n.requests_out,
+               (unsigned long long)a->n.resends);
     mg_timer_stop(a->loop, &a->tick_timer);
     mg_timer_stop(a->loop, &a->retry_timer);
     mg_timer_stop(a->loop, &a->it_timer);
