@@ -343,6 +343,18 @@ static void service_change_on_root_goes_to_the_association(void **state)
                                "Method=Forced,Reason=905}}}}");
     assert_has(r, "P=23{C=-{SC=ROOT}}");
     assert_int_equal(f->nsc, 1);
+    /* on a termination: Forced takes it out of service (its gates go inactive), Restart back */
+    run(f, ADD1);
+    r = run(f, HDR "Transaction=24{Context=1{ServiceChange=ip/4/core/1{Services{Method=Forced,"
+                   "Reason=905}}}}");
+    assert_has(r, "C=1{SC=ip/4/core/1}");
+    r = run(f, HDR "Transaction=25{Context=1{AuditValue=ip/4/core/1{Audit{Media}}}}");
+    assert_has(r, "SI=OS");
+    r = run(f, HDR "Transaction=26{Context=1{ServiceChange=ip/4/core/1{Services{Method=Restart,"
+                   "Reason=900}}}}");
+    r = run(f, HDR "Transaction=27{Context=1{AuditValue=ip/4/core/1{Audit{Media}}}}");
+    assert_has(r, "SI=IV");
+    assert_int_equal(f->nsc, 1); /* terminations are not the association's business */
     fx_free(f);
 }
 
