@@ -28,12 +28,34 @@ MEDIA = os.environ.get("BGF_MG_MEDIA", "40000-44999")
 MEDIA_MIN, MEDIA_MAX = (int(x) for x in MEDIA.split("-"))
 
 
+_claims = []
+
+
+def claim(preferred):
+    """Take a slot 0..8 for this test program (control ports and a media block), preferring
+    `preferred`, so that test programs running at the same time (two `make test` in one
+    checkout) do not share ports. Held (flock) until the process exits."""
+    import fcntl
+    for k in [preferred] + [i for i in range(9) if i != preferred]:
+        path = os.path.join(tempfile.gettempdir(), "bgf-mg-it-%d-%d.lock" % (PORT_BASE, k))
+        f = open(path, "a")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        _claims.append(f)
+        return k
+    return preferred
+
+
 def port_block(index, size=10):
     """Control ports for one test program: PORT_BASE + index*size .. + size-1."""
     return PORT_BASE + index * size
 
 
 def media_block(index, size=500):
+    """Media ports of slot index: 500 of BGF_MG_MEDIA (slot 9 is test_transport's)."""
     lo = MEDIA_MIN + index * size
     return lo, min(lo + size - 1, MEDIA_MAX)
 
