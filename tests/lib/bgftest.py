@@ -360,6 +360,7 @@ class Bgfd:
                     self.proc.kill()
                     self.proc.wait()
         self.logf.close()
+        self.log()  # keep the last log readable after the directory goes
         if not os.environ.get("BGF_IT_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
