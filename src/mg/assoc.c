@@ -111,6 +111,10 @@ static void log_message(const char *dir, const mg_peer_t *p, const char *msg, si
     static char masked[MG_TPKT_MAX + 1024]; /* <hidden> may be longer than what it hides */
     char as[NETADDR_STRLEN];
     size_t n = mg_mask_li(msg, len, masked, sizeof(masked));
+    for (size_t i = 0; i < n; i++) /* no raw control bytes or binary junk in logs */
+        if (((unsigned char)masked[i] < 0x20 && masked[i] != '\n' && masked[i] != '\t') ||
+            (unsigned char)masked[i] >= 0x7f)
+            masked[i] = '.';
     const char *tr = p->kind == MG_TRANSPORT_TCP ? "tcp" : "udp";
     netaddr_format(&p->addr, as, sizeof(as));
     /* log lines hold about 4 KiB: a long message goes out in parts, cut at line ends */

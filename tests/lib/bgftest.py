@@ -366,7 +366,7 @@ class Bgfd:
 
     def log(self):
         try:
-            with open(self.log_path) as f:
+            with open(self.log_path, errors="replace") as f:
                 self._last_log = f.read()
         except OSError:
             pass
