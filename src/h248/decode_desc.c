@@ -85,9 +85,12 @@ h248_prop_t *px_prop(parser_t *p, const tok_t *name)
 {
     h248_prop_t *pr = NEW(p, h248_prop_t);
     pr->name = tok_str(name);
+    /* "name!=value" means name # value, unless the name without its '!' is a reserved word
+     * (SY!=BR): that could only be written back as "SY # BR", which is not a valid signal
+     * parameter, so such a name keeps its '!' and the relation is '=' */
     if (name->len > 1 && name->p[name->len - 1] == '!' && p->pos < p->end && *p->pos == '=' &&
-        !p->have) {
-        pr->name.len--; /* "name!=value" */
+        !p->have && h248_kw_find(name->p, name->len - 1) == KW_NONE) {
+        pr->name.len--;
         p->pos++;
         pr->rel = H248_REL_NE;
     }

@@ -511,6 +511,20 @@ static void v2_stream_statistics_decode(void **state)
     assert_str(s->stats->next->values->s, "9");
 }
 
+/* "SY!=BR" in a signal: SY is a reserved word, so the name keeps its '!' and the relation is
+ * '=' - the reading that encodes back to text the decoder accepts ("SY # BR" would not be). */
+static void bang_equal_after_a_reserved_word_is_a_name_not_a_relation(void **state)
+{
+    h248_message_t *m = decv(3, true, "T=1{C=1{MF=t{SG{cg/bt{SY!=BR}}}}}");
+    const h248_prop_t *p = desc1(m)->u.signals->params;
+    assert_str(p->name, "SY!");
+    assert_int_equal(p->rel, H248_REL_EQ);
+    assert_str(p->values->s, "BR");
+    char buf[256];
+    assert_true(h248_encode(m, H248_COMPACT, buf, sizeof(buf)) > 0);
+    dec(buf);
+}
+
 /* ---- property values ------------------------------------------------------------------------ */
 
 static void property_values_and_relations_decode(void **state)
@@ -924,6 +938,7 @@ int main(void)
         cmocka_unit_test(strings_are_views_into_the_input),
         cmocka_unit_test(arena_limit_gives_nomem_not_a_crash),
         cmocka_unit_test(every_keyword_is_found_in_any_case_and_near_misses_are_not),
+        cmocka_unit_test(bang_equal_after_a_reserved_word_is_a_name_not_a_relation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
