@@ -36,7 +36,7 @@ DEPS_mg     := dp li h248 common
 SYS_common  := -lpthread
 SYS_h248    :=
 SYS_li      := -lcrypto -lpcap
-SYS_dp      := -lpthread
+SYS_dp      := -lpthread -lbpf -lelf -lz
 SYS_mg      := -linih -lcrypto -lpthread
 
 srcs    = $(sort $(wildcard src/$(1)/*.c))
@@ -66,6 +66,17 @@ $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# the data plane's kernel fast path: a BPF object (clang -target bpf) embedded in libbgf_dp
+# as a libbpf skeleton header
+BPF_CFLAGS := -O2 -g -target bpf -I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu) -Isrc
+$(BUILD)/gen/dp/fastpath.bpf.o: src/dp/bpf/fastpath.bpf.c src/dp/fastpath_abi.h
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c -o $@ $<
+$(BUILD)/gen/dp/fastpath.skel.h: $(BUILD)/gen/dp/fastpath.bpf.o
+	PATH="$$PATH:/usr/sbin:/sbin" bpftool gen skeleton $< name fastpath_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/dp/fastpath.o: $(BUILD)/gen/dp/fastpath.skel.h
+$(BUILD)/obj/dp/fastpath.o: CFLAGS += -I$(BUILD)/gen
 
 define program_rules
 $(BUILD)/$(1): src/bin/$(1).c $(call libsof,$(MOD_$(1)))
@@ -125,12 +136,14 @@ FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/obj/%.o,$(foreach m,$(MODULES),$(call
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+build/fuzz/obj/dp/fastpath.o: $(BUILD)/gen/dp/fastpath.skel.h
+build/fuzz/obj/dp/fastpath.o: FUZZ_CFLAGS += -I$(BUILD)/gen
 build/fuzz/libbgf_fuzz.a: $(FUZZ_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 build/fuzz/%: fuzz/%.c build/fuzz/libbgf_fuzz.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libbgf_fuzz.a \
-	    -linih -lcrypto -lpcap -lpthread
+	    -linih -lcrypto -lpcap -lpthread -lbpf -lelf -lz
 fuzz: deps-test $(FUZZ_BINS)
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 

@@ -94,6 +94,7 @@ static int worker_init(dp_t *dp, dp_worker_t *w, unsigned idx)
     w->hang_at = calloc(dp->max_gates, sizeof(*w->hang_at));
     w->buf = aligned_alloc(DP_CACHELINE, (size_t)DP_BATCH * DP_PKT_MAX);
     if (!w->list || !w->dirty || !w->hang_at || !w->buf) return -ENOMEM;
+    if (dp->fp && !(w->fpbuf = calloc(1, dp_fp_stat_bufsize(dp->fp)))) return -ENOMEM;
     if (dp->cfg.li_sender_for_worker) w->li = dp->cfg.li_sender_for_worker(idx, dp->cfg.li_arg);
     return 0;
 }
@@ -108,12 +109,15 @@ static void worker_free(dp_worker_t *w)
     free(w->dirty);
     free(w->hang_at);
     free(w->buf);
+    free(w->fpbuf);
 }
 
 static void dp_free(dp_t *dp)
 {
     for (unsigned i = 0; dp->w && i < dp->nworkers; i++) worker_free(&dp->w[i]);
     if (dp->evfd > 0) close(dp->evfd);
+    dp_fp_close(dp->fp); /* after the workers: they withdraw nothing once stopped */
+    free(dp->fpbuf);
     free(dp->w);
     free(dp->gates);
     free(dp->pub);
@@ -171,6 +175,15 @@ dp_t *dp_start(const dp_config_t *cfg, char *err, size_t errlen)
     dp->relatch_ns = (uint64_t)cfg->relatch_idle_ms * 1000000u;
     dp->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     int rc = dp->evfd < 0 ? -errno : alloc_pools(dp);
+    if (rc == 0 && cfg->fast_path == DP_FAST_PATH_TC) {
+        dp->fp = dp_fp_open(dp->max_gates, err, errlen);
+        if (!dp->fp) {
+            dp_free(dp);
+            return NULL;
+        }
+        dp->fpbuf = calloc(1, dp_fp_stat_bufsize(dp->fp));
+        if (!dp->fpbuf) rc = -ENOMEM;
+    }
     for (unsigned i = 0; rc == 0 && i < dp->nworkers; i++) rc = worker_init(dp, &dp->w[i], i);
     if (rc < 0) {
         snprintf(err, errlen, "data plane start: %s", strerror(-rc));
@@ -298,9 +311,18 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
         netaddr_set_port(&init.latched_rtcp, (uint16_t)(netaddr_port(&req->remote_rtp) + 1));
     }
     dp_pub_write(&dp->pub[slot], &init);
+    int fp_if = 0;
+    if (dp->fp) { /* counters start at zero; the program watches the local interface */
+        dp_fp_stat_reset(dp->fp, (uint32_t)slot);
+        fp_if = dp_fp_prepare(dp->fp, &req->local);
+        if (fp_if < 0) {
+            LOG_WARN("dp: fast path not attached for a gate: %s", strerror(-fp_if));
+            fp_if = 0;
+        }
+    }
     dp->count++;
     dp_msg_t m = {.type = DP_MSG_OPEN, .slot = slot, .peer = c->peer, .gen = c->gen,
-                  .fd = {rtp, rtcp}, .req = *req};
+                  .fd = {rtp, rtcp}, .fp_if = fp_if, .req = *req};
     send_msg(dp, c->worker, &m);
     return 0;
 }
@@ -314,6 +336,24 @@ int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what)
     return 0;
 }
 
+/* What the worker published plus what the kernel fast path relayed for the gate: the
+ * control plane sees the same numbers whichever path carried the packets. */
+static void read_stats(dp_t *dp, int32_t slot, dp_gate_stats_t *out)
+{
+    dp_pub_read(&dp->pub[slot], out);
+    struct fp_stat f;
+    if (!dp->fp || dp_fp_stat_read(dp->fp, (uint32_t)slot, &f, NULL, dp->fpbuf) < 0) return;
+    out->pkts_in += f.pkts_in;
+    out->octets_in += f.octets_in;
+    out->rtcp_in += f.rtcp_in;
+    out->pkts_out += f.pkts_out;
+    out->octets_out += f.octets_out;
+    out->rtcp_out += f.rtcp_out;
+    out->fast_pkts_in = f.pkts_in;
+    uint64_t ms = f.last_ns / 1000000u; /* both CLOCK_MONOTONIC */
+    if (ms > out->last_rx_ms) out->last_rx_ms = ms;
+}
+
 int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final)
 {
     int32_t slot = find_slot(dp, gate_id);
@@ -321,7 +361,7 @@ int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final)
     dp_ctl_t *c = &dp->ctl[slot];
     dp_msg_t m = {.type = DP_MSG_CLOSE, .slot = slot};
     wait_done(dp, c->worker, send_msg(dp, c->worker, &m)); /* sockets closed, stats final */
-    if (final) dp_pub_read(&dp->pub[slot], final);
+    if (final) read_stats(dp, slot, final);
     unlink_chain(dp, &dp->h_id[hash32(gate_id) & dp->hmask], slot, true);
     unlink_chain(dp, &dp->h_ctx[ctx_key(c->ctx_id, c->stream_id) & dp->hmask], slot, false);
     if (c->peer >= 0) dp->ctl[c->peer].peer = -1;
@@ -336,7 +376,7 @@ int dp_gate_stats(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *out)
 {
     int32_t slot = find_slot(dp, gate_id);
     if (slot < 0) return -ENOENT;
-    dp_pub_read(&dp->pub[slot], out);
+    read_stats(dp, slot, out);
     return 0;
 }
 

@@ -85,7 +85,14 @@ typedef struct dp_gate_stats {
     uint32_t jitter_us;             /* rtp/jit: RFC 3550 interarrival jitter, microseconds */
     uint64_t last_rx_ms;            /* CLOCK_MONOTONIC ms of the last accepted packet, 0 = none */
     netaddr_t latched_rtp, latched_rtcp; /* where the gate sends now (after latching) */
+    uint64_t fast_pkts_in;          /* of pkts_in, relayed by the kernel fast path */
 } dp_gate_stats_t;
+
+/* Kernel fast path (docs/dataplane.md, "Kernel fast path"). */
+typedef enum {
+    DP_FAST_PATH_OFF = 0,     /* every packet through the workers' sockets */
+    DP_FAST_PATH_TC,          /* established gates relayed by a TC eBPF program (root) */
+} dp_fast_path_t;
 
 typedef struct dp_config {
     unsigned workers;         /* 0 = one per online core */
@@ -101,6 +108,7 @@ typedef struct dp_config {
      * li_update NULL = the tap settings are copied and sequence numbers restarted on change. */
     int (*li_copy)(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt);
     void (*li_update)(li_tap_t *tap, const li_tap_conf_t *conf);
+    dp_fast_path_t fast_path; /* DP_FAST_PATH_TC: dp_start fails when it cannot be loaded */
 } dp_config_t;
 
 typedef enum { DP_EV_HANGTERM = 1 } dp_event_type_t;

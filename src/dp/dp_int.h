@@ -11,6 +11,7 @@
 
 #include "dp/dp.h"
 #include "dp/dp_pkt.h"
+#include "dp/fastpath.h"
 
 #define DP_BATCH 64        /* datagrams per recvmmsg / sendmmsg */
 #define DP_PKT_MAX 2048    /* receive buffer per datagram; longer ones are dropped */
@@ -44,6 +45,7 @@ typedef struct dp_msg {
     int32_t peer;        /* OPEN: peer's slot or -1 */
     uint32_t gen;        /* OPEN: slot generation (tags epoll events) */
     int fd[2];           /* OPEN: bound RTP, RTCP sockets, handed over to the worker */
+    int fp_if;           /* OPEN: interface of the local address with the fast path, 0 = none */
     uint64_t seq;        /* completion number, see dp_worker_t.done */
     dp_gate_req_t req;
 } dp_msg_t;
@@ -91,6 +93,9 @@ typedef struct dp_gate {
     uint64_t hang_ns;    /* 0 = off */
     uint64_t active_ns;  /* last accepted packet, or when the hang timer was (re)armed */
     dp_gate_stats_t st;  /* working copy, published into the pool's dp_pub_t */
+    int fp_if;           /* fast path on the local address's interface (0 = none) */
+    bool fp_on[2];       /* channel offloaded to the kernel fast path */
+    bool fp_dirty;       /* latching changed: re-decide the offload after this batch */
     li_tap_t tap;        /* confidential: never logged, never in st */
 } dp_gate_t;
 
@@ -134,6 +139,7 @@ typedef struct dp_worker {
     uint16_t txidx[DP_BATCH];
     bool sent[DP_BATCH];
     uint8_t kind[DP_BATCH];     /* DP_PKT_RTP or DP_PKT_RTCP of each received datagram */
+    void *fpbuf;                /* per-CPU counter buffer for the fast path's map reads */
 } dp_worker_t;
 
 struct dp {
@@ -145,6 +151,8 @@ struct dp {
     dp_pub_t *pub;             /* per slot: written by the worker, read by control */
     dp_worker_t *w;
     int evfd;                  /* readable when events are pending (any thread writes) */
+    dp_fp_t *fp;               /* kernel fast path, NULL = off (maps: any thread) */
+    void *fpbuf;               /* owner: control thread (statistics reads) */
     /* owner: control thread */
     dp_ctl_t *ctl;
     int32_t *free_slots;

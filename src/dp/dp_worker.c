@@ -155,6 +155,93 @@ static void apply_conf(dp_worker_t *w, dp_gate_t *g, const dp_gate_req_t *q, uns
     update_dest(g);
 }
 
+/* ---- kernel fast path: which channels are offloaded (docs/dataplane.md) ---- */
+
+static bool mode_receives(dp_mode_t m)
+{
+    return m == DP_MODE_SENDRECV || m == DP_MODE_RECVONLY;
+}
+
+static bool mode_sends(dp_mode_t m)
+{
+    return m == DP_MODE_SENDRECV || m == DP_MODE_SENDONLY;
+}
+
+/* Channel c of gate g (packets to g's local port c, out of the peer's port c) may be
+ * relayed in the kernel when everything the socket path would do with a packet from its
+ * accepted source is a plain rewrite: a peer that sends, a known destination of the same
+ * family, one exact accepted source (the latched one, or without latching the remote the
+ * gate sends to, when the filters admit it), no policer, and no interception on either side
+ * (interception must see every packet). Anything else stays on the socket path. */
+static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, int c, struct fp_chan *v)
+{
+    if (g->fp_if <= 0 || g->peer < 0 || g->ch[c].fd < 0) return false;
+    const dp_gate_t *p = &dp->gates[g->peer];
+    if (g->tap.conf.active || p->tap.conf.active) return false;
+    if (g->pol.on || !mode_receives(g->mode) || !mode_sends(p->mode)) return false;
+    const netaddr_t *dst = &p->ch[c].dest, *src = g->latch ? &g->ch[c].latched : &g->ch[c].dest;
+    int fam = netaddr_family(&g->ch[c].local);
+    if (!netaddr_is_set(dst) || netaddr_family(&p->ch[c].local) != fam) return false;
+    if (!netaddr_is_set(src) || netaddr_family(src) != fam || netaddr_port(src) == 0) return false;
+    if (g->addr_filter && !netaddr_match_mask(src, &g->f_addr, &g->f_mask)) return false;
+    if (g->port_filter &&
+        (netaddr_port(src) < g->ch[c].port_lo || netaddr_port(src) > g->ch[c].port_hi))
+        return false;
+    uint32_t out_if = 0;
+    if (dp_fp_is_local(dp->fp, dst)) {
+        if (g->fp_if != dp_fp_lo(dp->fp)) return false; /* local delivery only from lo */
+    } else {
+        if (p->fp_if <= 0 || p->fp_if == dp_fp_lo(dp->fp)) return false;
+        out_if = (uint32_t)p->fp_if;
+    }
+    memset(v, 0, sizeof(*v));
+    dp_fp_addr(&v->src, src);
+    dp_fp_addr(&v->out_src, &p->ch[c].local);
+    dp_fp_addr(&v->out_dst, dst);
+    v->rx_stat = (uint32_t)slot * 2 + (uint32_t)c;
+    v->tx_stat = (uint32_t)g->peer * 2 + (uint32_t)c;
+    v->out_ifindex = out_if;
+    v->rtcp_port = (uint8_t)c;
+    v->tos = (uint8_t)((p->dscp & 0x3f) << 2);
+    return true;
+}
+
+static void fp_sync_gate(dp_t *dp, dp_gate_t *g, int32_t slot)
+{
+    g->fp_dirty = false;
+    for (int c = 0; c < 2; c++) {
+        struct fp_chan v;
+        if (fp_want(dp, g, slot, c, &v)) {
+            g->fp_on[c] = dp_fp_chan_set(dp->fp, &g->ch[c].local, &v) == 0;
+        } else if (g->fp_on[c]) {
+            dp_fp_chan_del(dp->fp, &g->ch[c].local);
+            g->fp_on[c] = false;
+        }
+    }
+}
+
+/* Re-decide the offload of a gate and of its peer (whose output is this gate). */
+static void fp_sync(dp_worker_t *w, int32_t slot)
+{
+    dp_t *dp = w->dp;
+    if (!dp->fp) return;
+    dp_gate_t *g = &dp->gates[slot];
+    fp_sync_gate(dp, g, slot);
+    if (g->peer >= 0) fp_sync_gate(dp, &dp->gates[g->peer], g->peer);
+}
+
+/* The latest packet the kernel relayed for channel c of the gate (0 = none, or not
+ * offloaded). One map read: only on a hang timer's expiry or a relatch candidate. */
+static uint64_t fp_last_ns(dp_worker_t *w, const dp_gate_t *g, int c)
+{
+    dp_t *dp = w->dp;
+    if (!dp->fp || !(g->fp_on[0] || g->fp_on[1])) return 0;
+    struct fp_stat f;
+    uint64_t last[2];
+    if (dp_fp_stat_read(dp->fp, (uint32_t)(g - dp->gates), &f, last, w->fpbuf) < 0) return 0;
+    return c < 0 ? f.last_ns : last[c];
+}
+
 /* ---- control requests ---- */
 
 static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
@@ -167,6 +254,7 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
     g->stream_id = m->req.stream_id;
     g->gen = m->gen;
     g->dscp = m->req.dscp; /* set on the sockets at bind */
+    g->fp_if = m->fp_if;
     g->peer = m->peer;
     if (g->peer >= 0) dp->gates[g->peer].peer = m->slot;
     for (int c = 0; c < 2; c++) {
@@ -180,19 +268,26 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
     w->list[w->nlist++] = m->slot;
     apply_conf(w, g, &m->req, DP_MOD_ALL, now);
     publish(dp, m->slot);
+    fp_sync(w, m->slot);
 }
 
 static void gate_close(dp_worker_t *w, int32_t slot)
 {
     dp_t *dp = w->dp;
     dp_gate_t *g = &dp->gates[slot];
+    for (int c = 0; c < 2; c++) { /* withdraw from the kernel before the ports go */
+        if (g->fp_on[c]) dp_fp_chan_del(dp->fp, &g->ch[c].local);
+        g->fp_on[c] = false;
+    }
     for (int c = 0; c < 2; c++) {
         epoll_ctl(w->epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
         close(g->ch[c].fd);
         g->ch[c].fd = -1;
     }
-    if (g->peer >= 0) dp->gates[g->peer].peer = -1;
+    int32_t peer = g->peer;
+    if (peer >= 0) dp->gates[peer].peer = -1;
     g->peer = -1;
+    if (peer >= 0) fp_sync(w, peer); /* the peer has nowhere to send now */
     publish(dp, slot);
     /* events of this round for the closed sockets must not touch the slot: the control
      * thread may hand it to another worker as soon as this close is acknowledged */
@@ -218,6 +313,7 @@ static bool drain_ring(dp_worker_t *w, uint64_t now)
         case DP_MSG_MODIFY:
             apply_conf(w, &w->dp->gates[m.slot], &m.req, m.what, now);
             publish(w->dp, m.slot);
+            fp_sync(w, m.slot);
             break;
         case DP_MSG_CLOSE: gate_close(w, m.slot); break;
         case DP_MSG_STOP: run = false; break;
@@ -230,8 +326,9 @@ static bool drain_ring(dp_worker_t *w, uint64_t now)
 /* ---- the packet path ---- */
 
 /* Source check: filters, then latching (see docs/dataplane.md). */
-static bool source_ok(const dp_t *dp, dp_gate_t *g, int c, const netaddr_t *src, uint64_t now)
+static bool source_ok(dp_worker_t *w, dp_gate_t *g, int c, const netaddr_t *src, uint64_t now)
 {
+    const dp_t *dp = w->dp;
     dp_chan_t *ch = &g->ch[c];
     if (g->addr_filter && !netaddr_match_mask(src, &g->f_addr, &g->f_mask)) return false;
     if (g->port_filter) {
@@ -243,23 +340,19 @@ static bool source_ok(const dp_t *dp, dp_gate_t *g, int c, const netaddr_t *src,
         ch->latched_ns = now;
         return true;
     }
+    if (netaddr_is_set(&ch->latched) && dp->relatch_ns && g->fp_on[c] &&
+        now - ch->latched_ns >= dp->relatch_ns) {
+        uint64_t k = fp_last_ns(w, g, c); /* the latched source may be flowing in the kernel */
+        if (k > ch->latched_ns) ch->latched_ns = k;
+    }
     if (netaddr_is_set(&ch->latched) &&
         (dp->relatch_ns == 0 || now - ch->latched_ns < dp->relatch_ns))
         return false; /* latched elsewhere, and that source is not silent */
     ch->latched = *src;
     ch->latched_ns = now;
     update_dest(g);
+    g->fp_dirty = true;
     return true;
-}
-
-static bool mode_receives(dp_mode_t m)
-{
-    return m == DP_MODE_SENDRECV || m == DP_MODE_RECVONLY;
-}
-
-static bool mode_sends(dp_mode_t m)
-{
-    return m == DP_MODE_SENDRECV || m == DP_MODE_SENDONLY;
 }
 
 /* Decide one received datagram: true = forward it. Counts every drop on the receiving gate. */
@@ -270,7 +363,7 @@ static bool admit(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int i, u
     int kind = (w->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ? DP_PKT_BAD
                                                          : dp_pkt_classify(p, len, c == 1);
     if (kind == DP_PKT_BAD) return g->st.drop_malformed++, false;
-    if (!source_ok(w->dp, g, c, &w->src[i], now)) return g->st.drop_filter++, false;
+    if (!source_ok(w, g, c, &w->src[i], now)) return g->st.drop_filter++, false;
     g->active_ns = now;
     if (g->hang_fired) { /* media again after a reported silence: re-arm */
         g->hang_fired = false;
@@ -353,6 +446,7 @@ static void relay_batch(dp_worker_t *w, int32_t slot, int c, int n, uint64_t now
         w->txidx[ntx++] = (uint16_t)i;
     }
     mark_dirty(w, g, slot);
+    if (g->fp_dirty) fp_sync(w, slot); /* a new latch: the kernel may carry what follows */
     if (ntx == 0) return;
     send_batch(w, g, peer, c, ntx);
     mark_dirty(w, peer, g->peer);
@@ -387,6 +481,8 @@ static void hang_scan(dp_worker_t *w, uint64_t now)
     for (uint32_t k = 0; k < w->nlist; k++) {
         if (now < w->hang_at[k]) continue;
         dp_gate_t *g = &dp->gates[w->list[k]];
+        uint64_t kn = fp_last_ns(w, g, -1); /* media the kernel relayed counts as activity */
+        if (kn > g->active_ns) g->active_ns = kn;
         if (now - g->active_ns < g->hang_ns) { /* media since: move the bound */
             w->hang_at[k] = g->active_ns + g->hang_ns;
             continue;
