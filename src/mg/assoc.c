@@ -860,6 +860,45 @@ static size_t txn_end(const char *msg, size_t len, size_t from)
     return 0;
 }
 
+/* Send the reply message in a->rep to from. Over UDP a message longer than a datagram is cut
+ * at transaction boundaries into several; a single transaction reply too long for a datagram
+ * becomes an error reply (the MGC can audit over TCP). */
+static void send_reply(mg_assoc_t *a, const mg_peer_t *from, bool compact)
+{
+    const char *m = a->rep.p;
+    size_t len = a->rep.len;
+    if (from->kind == MG_TRANSPORT_TCP || len <= MG_UDP_MAX) return send_msg(a, from, m, len);
+    size_t hdr = txn_start_scan(m, len, len, true);
+    if (hdr == 0) return send_msg(a, from, m, len);
+    buf_t out = {0};
+    size_t pos = hdr;
+    while (pos < len) {
+        size_t end = txn_end(m, len, pos);
+        if (end == 0) end = len;
+        while (end < len && isspace((unsigned char)m[end]))
+            end++;
+        if (out.len && out.len + (end - pos) > MG_UDP_MAX) {
+            send_msg(a, from, out.p, out.len);
+            out.len = 0;
+        }
+        if (!out.len) buf_add(&out, m, hdr);
+        if (hdr + (end - pos) <= MG_UDP_MAX) {
+            buf_add(&out, m + pos, end - pos);
+        } else { /* one transaction alone is too long */
+            const char *eq = memchr(m + pos, '=', end - pos);
+            unsigned long id = eq ? strtoul(eq + 1, NULL, 10) : 0;
+            LOG_WARN("reply %lu: %zu bytes do not fit a UDP datagram", id, end - pos);
+            buf_printf(&out,
+                       compact ? "P=%lu{ER=500{\"reply too long for UDP\"}}\n"
+                               : "Reply = %lu {\n  Error = 500 {\"reply too long for UDP\"}\n}\n",
+                       id);
+        }
+        pos = end;
+    }
+    if (out.len > hdr) send_msg(a, from, out.p, out.len);
+    free(out.p);
+}
+
 /* Append the error reply of a transaction that does not decode. */
 static void add_txn_error(mg_assoc_t *a, const h248_error_t *e, bool compact)
 {
@@ -914,7 +953,7 @@ static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg
         }
         if (!err.has_txn) break;
     }
-    send_msg(a, from, a->rep.p, a->rep.len);
+    send_reply(a, from, compact);
 }
 
 static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
@@ -947,7 +986,7 @@ static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
         return;
     }
     msg_begin(a, &a->rep, m->version, compact);
-    if (process_txns(a, from, m, compact)) send_msg(a, from, a->rep.p, a->rep.len);
+    if (process_txns(a, from, m, compact)) send_reply(a, from, compact);
 }
 
 static void on_lost_timer(mg_loop_t *l, mg_timer_t *t, void *arg)
