@@ -203,53 +203,72 @@ static void drop_tap(li_ctl_t *c, li_entry_t *e)
     *e = c->taps[--c->ntaps];
 }
 
-bool li_ctl_admit(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf)
+static bool conf_valid(const li_tap_conf_t *conf)
 {
-    if (!c) return false;
+    return conf && conf->active && conf->cid != 0 && conf->ntargets >= 1 &&
+           conf->ntargets <= LI_MAX_TARGETS;
+}
+
+/* One gate, with c->mu held: stop, change or start its tap. `room` false: the share limit
+ * leaves no place for a new tap (the caller decided for the whole termination). */
+static bool admit_locked(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf, bool room)
+{
     char tg[LI_MAX_TARGETS * 9 + 1];
-    bool valid = conf && conf->active && conf->cid != 0 && conf->ntargets >= 1 &&
-                 conf->ntargets <= LI_MAX_TARGETS;
-    pthread_mutex_lock(&c->mu);
     li_entry_t *e = find_tap(c, gate_id);
-    bool ok = false;
-    if (!valid) {
+    if (!conf_valid(conf)) {
         c->refused_invalid++;
         if (e) drop_tap(c, e), c->stopped++;
         li_ctl_log(c, "gate %" PRIu32 ": not tapped (no valid correlation number or targets)%s",
                    gate_id, e ? "; interception stopped" : "");
-    } else if (e) {
-        format_targets(conf, tg, sizeof tg);
+        return false;
+    }
+    format_targets(conf, tg, sizeof tg);
+    if (e) {
         ref_streams(c, conf, +1); /* before the old ones go: kept streams keep counting */
         ref_streams(c, &e->conf, -1);
         e->conf = *conf;
         li_ctl_log(c, "gate %" PRIu32 ": interception changed: correlation %" PRIu64
                       " targets %s", gate_id, conf->cid, tg);
-        ok = true;
-    } else if (c->ntaps >= c->limit) {
+        return true;
+    }
+    if (!room || c->ntaps >= c->limit) {
         c->refused_share++;
-        format_targets(conf, tg, sizeof tg);
         li_ctl_log(c, "gate %" PRIu32 ": NOT tapped: share limit reached (%u of %u gates "
                       "tapped); correlation %" PRIu64 " targets %s",
                    gate_id, c->limit, c->max_gates, conf->cid, tg);
-    } else {
-        if (c->ntaps == c->cap) {
-            size_t ncap = c->cap ? 2 * c->cap : 16;
-            li_entry_t *t = realloc(c->taps, ncap * sizeof *t);
-            if (!t) {
-                pthread_mutex_unlock(&c->mu);
-                li_ctl_log(c, "gate %" PRIu32 ": NOT tapped: out of memory", gate_id);
-                return false;
-            }
-            c->taps = t, c->cap = ncap;
-        }
-        c->taps[c->ntaps++] = (li_entry_t){.gate = gate_id, .conf = *conf, .since = time(NULL)};
-        ref_streams(c, conf, +1);
-        c->admitted++;
-        format_targets(conf, tg, sizeof tg);
-        li_ctl_log(c, "gate %" PRIu32 ": interception started: correlation %" PRIu64
-                      " targets %s", gate_id, conf->cid, tg);
-        ok = true;
+        return false;
     }
+    if (c->ntaps == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 16;
+        li_entry_t *t = realloc(c->taps, ncap * sizeof *t);
+        if (!t) {
+            li_ctl_log(c, "gate %" PRIu32 ": NOT tapped: out of memory", gate_id);
+            return false;
+        }
+        c->taps = t, c->cap = ncap;
+    }
+    c->taps[c->ntaps++] = (li_entry_t){.gate = gate_id, .conf = *conf, .since = time(NULL)};
+    ref_streams(c, conf, +1);
+    c->admitted++;
+    li_ctl_log(c, "gate %" PRIu32 ": interception started: correlation %" PRIu64 " targets %s",
+               gate_id, conf->cid, tg);
+    return true;
+}
+
+bool li_ctl_admit(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf)
+{
+    return c && li_ctl_admit_all(c, &gate_id, 1, conf) == 1;
+}
+
+unsigned li_ctl_admit_all(li_ctl_t *c, const uint32_t *gates, unsigned n, const li_tap_conf_t *conf)
+{
+    if (!c) return 0;
+    pthread_mutex_lock(&c->mu);
+    size_t fresh = 0; /* gates not tapped yet: they need room under the share limit */
+    for (unsigned i = 0; i < n; i++) fresh += find_tap(c, gates[i]) == NULL;
+    bool room = c->ntaps + fresh <= c->limit;
+    unsigned ok = 0;
+    for (unsigned i = 0; i < n; i++) ok += admit_locked(c, gates[i], conf, room);
     pthread_mutex_unlock(&c->mu);
     li_ctl_write_status(c);
     return ok;

@@ -53,6 +53,11 @@ const li_keys_t *li_ctl_keys(const li_ctl_t *c);
  * in the LI log. Returns true when the gate is to be tapped; false leaves it untapped and the
  * reason goes to the LI log only. Calling it again for a tapped gate changes its settings. */
 bool li_ctl_admit(li_ctl_t *c, uint32_t gate_id, const li_tap_conf_t *conf);
+/* The same for all the gates of one termination at once, all or none: when the share limit
+ * has no room for every gate not yet tapped, none of those is tapped (gates already tapped
+ * take the new settings). Returns how many of the n gates are tapped now. */
+unsigned li_ctl_admit_all(li_ctl_t *c, const uint32_t *gates, unsigned n,
+                          const li_tap_conf_t *conf);
 /* The gate is no longer tapped (modify stopped it, or it closed). */
 void li_ctl_release(li_ctl_t *c, uint32_t gate_id);
 /* Per-worker sender of copies to the delivery function (for dp_config_t.li_sender_for_worker). */

@@ -147,20 +147,27 @@ void mg_li_decide(mg_engine_t *e, const mg_term_t *t, const mg_chg_t *c, li_tap_
     out->active = out->cid != 0 && out->ntargets >= 1;
 }
 
-/* Admit or release each gate of t for the tap conf (already stored in t->tap). */
+/* Admit or release the gates of t for the tap conf (already stored in t->tap). The share
+ * limit admits a termination's new gates all or none, so that a termination is never
+ * half-mirrored ("all streams in the context are mirrored"). */
 void mg_li_apply(mg_engine_t *e, mg_term_t *t, bool asked)
 {
+    if (!e->li) return;
+    uint32_t gates[MG_MAX_STREAMS];
+    mg_stream_t *which[MG_MAX_STREAMS];
+    unsigned n = 0;
     for (unsigned i = 0; i < MG_MAX_STREAMS; i++) {
         mg_stream_t *s = &t->streams[i];
-        if (!s->id || !s->gate_id || !e->li) continue;
+        if (!s->id || !s->gate_id) continue;
         if (!asked && (s->tapped || !t->tap.active)) continue; /* only new streams join */
-        if (t->tap.active) {
-            s->tapped = li_ctl_admit(e->li, s->gate_id, &t->tap);
-        } else if (asked) {
-            li_ctl_admit(e->li, s->gate_id, &t->tap); /* logs the refusal in the LI log */
-            s->tapped = false;
-        }
+        which[n] = s;
+        gates[n++] = s->gate_id;
     }
+    if (n == 0) return;
+    /* an inactive conf stops the tapped gates and logs the refusal in the LI log */
+    unsigned ok = li_ctl_admit_all(e->li, gates, n, &t->tap);
+    for (unsigned i = 0; i < n; i++)
+        which[i]->tapped = t->tap.active && (which[i]->tapped || ok == n);
 }
 
 /* ---- Local SDP of our side ------------------------------------------------------------------ */

@@ -120,6 +120,27 @@ static void share_limit_admits_one_percent_and_refuses_past_it(void **state)
     li_ctl_free(ctl);
 }
 
+/* A termination's gates are admitted all or none: with room for one more gate, a
+ * two-stream termination is not tapped at all rather than half-mirrored. */
+static void share_limit_admits_a_terminations_gates_all_or_none(void **state)
+{
+    char err[512];
+    li_conf_t c = conf(0);
+    li_ctl_t *ctl = li_ctl_new(&c, 300, err, sizeof err); /* limit 3 */
+    if (!ctl) fail_msg("%s", err);
+    li_tap_conf_t t = tc(77, 0xabc);
+    uint32_t first[] = {1, 2}, second[] = {3, 4}, again[] = {1, 2};
+    assert_int_equal(li_ctl_admit_all(ctl, first, 2, &t), 2);
+    assert_int_equal(li_ctl_admit_all(ctl, second, 2, &t), 0); /* one place left, two gates */
+    assert_true(li_ctl_admit(ctl, 3, &t));                     /* the place is still free */
+    li_tap_conf_t t2 = tc(78, 0xabd);
+    assert_int_equal(li_ctl_admit_all(ctl, again, 2, &t2), 2); /* tapped gates may change */
+    li_tap_conf_t off = {0};
+    assert_int_equal(li_ctl_admit_all(ctl, again, 2, &off), 0);
+    assert_int_equal(li_ctl_admit_all(ctl, second, 2, &t), 2); /* room again after the stop */
+    li_ctl_free(ctl);
+}
+
 static void share_limit_is_at_least_one_gate(void **state)
 {
     char err[512];
@@ -313,6 +334,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(key_file_others_can_read_stops_start_with_reason),
         cmocka_unit_test(share_limit_admits_one_percent_and_refuses_past_it),
+        cmocka_unit_test(share_limit_admits_a_terminations_gates_all_or_none),
         cmocka_unit_test(share_limit_is_at_least_one_gate),
         cmocka_unit_test(invalid_settings_are_not_tapped_and_stop_a_tap),
         cmocka_unit_test(li_log_and_status_view_are_mode_0600_with_taps_and_copies),

@@ -210,6 +210,27 @@ static void interception_on_one_stream_taps_every_stream(void **state)
     fx_free(f);
 }
 
+/* With room for one more tapped gate, a two-stream termination is not tapped at all: never
+ * one stream mirrored and the other not. */
+static void share_limit_never_taps_half_a_termination(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(16, 0.1); /* 0.1 % of 256 gates: one tap */
+    char good[64], req[1024];
+    valid_licn(f, 32, good, sizeof(good));
+    snprintf(req, sizeof(req),
+             "MEGACO/3 [1.2.3.4]:2944\nTransaction=8{Context=${Add=${Media{"
+             "Stream=1{LocalControl{Mode=SendReceive,li/LICn=%s,li/LITID=[a2]}},"
+             "Stream=2{LocalControl{Mode=SendReceive}}}}}}",
+             good);
+    const char *r = run(f, req);
+    assert_has(r, "ST=2{L{");
+    assert_int_equal(dp_gate_count(f->dp), 2);
+    assert_lacks(lilog(f), "interception started");
+    assert_has(lilog(f), "share limit reached");
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +239,7 @@ int main(void)
         cmocka_unit_test(more_than_seven_targets_is_449_and_changes_nothing),
         cmocka_unit_test(share_limit_leaves_the_reply_unchanged),
         cmocka_unit_test(interception_on_one_stream_taps_every_stream),
+        cmocka_unit_test(share_limit_never_taps_half_a_termination),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
