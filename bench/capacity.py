@@ -243,9 +243,12 @@ class Search:
         n = self.n
         try:
             r = measure(args, self.relay, n, self.sink)
-        except Exception as e:  # a relay that breaks stops its own search only
+        except Exception as e:  # counts as a failed step (e.g. a relay out of ports)
             print("  %-12s N=%-5d failed: %s" % (self.relay.name, n, e), flush=True)
-            self.n = None
+            self.hi, self.steps = n, self.steps - 1
+            nxt = (self.lo + self.hi) // 2
+            done = self.hi - self.lo <= max(args.resolution, self.lo * args.resolution_pct / 100)
+            self.n = None if done or self.steps <= 0 or not self.lo else nxt
             return
         if not r["ok"] and r["lost_or_late_pct"] < 20 and not r["trouble"]:
             # a near miss on a shared machine: measure once more and keep the better run

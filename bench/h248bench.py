@@ -167,18 +167,23 @@ class BgfdRelay:
     def prepare(self, n, socks):
         gen = self.cap.gen_calls(n, socks)
         r1 = self.mgc.run([add("$", a) for a, b in gen])
-        ctxs, rel_a = [], []
+        ctxs, rel_a, bad = [], [], None
         for r in r1:
             m = CTX_RE.search(r or "")
             if not m or ERR_RE.search(r):
-                raise RuntimeError("first Add refused: %r" % (r or "")[:300])
+                bad = bad or "first Add refused: %r" % (r or "")[:300]
+                continue
             ctxs.append(m.group(1))
             rel_a.append((ADDR_RE.search(r).group(1), int(PORT_RE.search(r).group(1))))
         self.ctxs = ctxs
+        if bad:  # give back what was set up, so that the next step starts clean
+            self.release()
+            raise RuntimeError(bad)
         r2 = self.mgc.run([add(c, b) for c, (a, b) in zip(ctxs, gen)])
         rel_b = []
         for r in r2:
             if not r or ERR_RE.search(r) or not PORT_RE.search(r):
+                self.release()
                 raise RuntimeError("second Add refused: %r" % (r or "")[:300])
             rel_b.append((ADDR_RE.search(r).group(1), int(PORT_RE.search(r).group(1))))
         path = os.path.join(self.work, "calls-bgfd.txt")
