@@ -98,6 +98,17 @@ static int check_names(mg_exec_t *x, const h248_prop_t *req, unsigned where)
 
 /* ---- statistics ------------------------------------------------------------------------------ */
 
+/* Add one gate's counts (and the stream's counts from before a reopen) to a sum. */
+void mg_stats_add(dp_gate_stats_t *sum, const mg_stream_t *s, const dp_gate_stats_t *st)
+{
+    sum->pkts_in += st->pkts_in + s->base_pkts_in;
+    sum->octets_in += st->octets_in + s->base_octets_in;
+    sum->pkts_out += st->pkts_out + s->base_pkts_out;
+    sum->octets_out += st->octets_out + s->base_octets_out;
+    sum->rtp_lost += st->rtp_lost + s->base_lost;
+    if (st->jitter_us > sum->jitter_us) sum->jitter_us = st->jitter_us;
+}
+
 void mg_term_stats(mg_engine_t *e, const mg_term_t *t, dp_gate_stats_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -105,12 +116,7 @@ void mg_term_stats(mg_engine_t *e, const mg_term_t *t, dp_gate_stats_t *out)
         const mg_stream_t *s = &t->streams[i];
         dp_gate_stats_t st;
         if (!s->id || !s->gate_id || dp_gate_stats(e->dp, s->gate_id, &st) != 0) continue;
-        out->pkts_in += st.pkts_in;
-        out->octets_in += st.octets_in;
-        out->pkts_out += st.pkts_out;
-        out->octets_out += st.octets_out;
-        out->rtp_lost += st.rtp_lost;
-        if (st.jitter_us > out->jitter_us) out->jitter_us = st.jitter_us;
+        mg_stats_add(out, s, &st);
     }
 }
 

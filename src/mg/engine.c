@@ -552,7 +552,14 @@ static int cmd_move(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
         if (!s->id || !s->gate_id) continue;
         dp_gate_req_t req;
         mg_build_req(e, t, s, sel->ctx->id, &req);
-        dp_gate_close(e->dp, s->gate_id, NULL);
+        dp_gate_stats_t st;
+        memset(&st, 0, sizeof(st));
+        dp_gate_close(e->dp, s->gate_id, &st);
+        s->base_pkts_in += st.pkts_in; /* the termination's statistics survive the move */
+        s->base_octets_in += st.octets_in;
+        s->base_pkts_out += st.pkts_out;
+        s->base_octets_out += st.octets_out;
+        s->base_lost += st.rtp_lost;
         if (dp_gate_open(e->dp, &req) != 0) {
             LOG_WARN("move: gate %u could not be reopened on its port", s->gate_id);
             rc = mg_fail(x, MG_ERR_INTERNAL, "gate reopen failed");

@@ -335,6 +335,42 @@ static void media_flows_through_the_gates_the_engine_opened(void **state)
     fx_free(f);
 }
 
+/* Move reopens the termination's gates in the new context; what they counted before stays
+ * in the termination's statistics. */
+static void move_keeps_the_statistics_counted_before_it(void **state)
+{
+    (void)state;
+    fx_t *f = fx_new(16, 0);
+    uint16_t pa = (uint16_t)(fx_port_base() + 1004), pb = (uint16_t)(fx_port_base() + 1006);
+    int a = udp_at(pa), b = udp_at(pb);
+    char req[512];
+    snprintf(req, sizeof(req),
+             HDR "Transaction=40{Context=${Add=${Media{Stream=1{"
+                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
+                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
+             pa);
+    int la = fx_mport(run(f, req));
+    snprintf(req, sizeof(req),
+             HDR "Transaction=41{Context=1{Add=${Media{Stream=1{"
+                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
+                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
+             pb);
+    assert_true(fx_mport(run(f, req)) > 0);
+    for (uint16_t i = 1; i <= 3; i++) {
+        send_to(a, (uint16_t)la, i);
+        assert_int_equal(got(b, 1000), 1);
+    }
+    usleep(50000);
+    run(f, ADD1); /* context 2 */
+    const char *r = run(f, HDR "Transaction=42{Context=2{Move=ip/4/core/1{}}}");
+    assert_has(r, "C=2{MV=ip/4/core/1}");
+    r = run(f, HDR "Transaction=43{Context=2{Subtract=ip/4/core/1{Audit{Statistics{rtp/pr}}}}}");
+    assert_has(r, "SA{rtp/pr=3}");
+    close(a);
+    close(b);
+    fx_free(f);
+}
+
 static void service_change_on_root_goes_to_the_association(void **state)
 {
     (void)state;
@@ -401,6 +437,7 @@ int main(void)
         cmocka_unit_test(a_port_in_use_elsewhere_is_skipped),
         cmocka_unit_test(release_all_ends_every_call),
         cmocka_unit_test(move_takes_a_termination_to_another_context),
+        cmocka_unit_test(move_keeps_the_statistics_counted_before_it),
         cmocka_unit_test(root_properties_and_inactivity_event),
         cmocka_unit_test(hanging_termination_is_notified_when_asked),
         cmocka_unit_test(media_flows_through_the_gates_the_engine_opened),
