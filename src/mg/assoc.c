@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "mg/msgscan.h"
 #include "mg/transport.h"
 #include "mg/txn.h"
 
@@ -798,68 +799,6 @@ static bool process_txns(mg_assoc_t *a, const mg_peer_t *from, const h248_messag
     return any;
 }
 
-/* Where the top-level transaction holding byte `at` starts: the last "Transaction"/"T" (or
- * Reply, Pending, TransactionResponseAck) token at brace depth 0 before it (with first: the
- * first such token, where the header ends); 0 when none. */
-static size_t txn_start_scan(const char *msg, size_t len, size_t at, bool first)
-{
-    static const char *const kw[] = {
-        "TransactionResponseAck", "Transaction", "Pending", "Reply", "PN", "T", "P", "K"};
-    size_t found = 0;
-    int depth = 0;
-    bool quoted = false;
-    for (size_t i = 0; i < len && i < at; i++) {
-        char c = msg[i];
-        if (quoted) {
-            if (c == '"') quoted = false;
-            continue;
-        }
-        if (c == '"')
-            quoted = true;
-        else if (c == '{')
-            depth++;
-        else if (c == '}')
-            depth--;
-        else if (depth == 0 && isalpha((unsigned char)c) &&
-                 (i == 0 || !isalnum((unsigned char)msg[i - 1]))) {
-            for (size_t k = 0; k < sizeof(kw) / sizeof(kw[0]); k++) {
-                size_t n = strlen(kw[k]), j = i + n;
-                if (j > len || strncasecmp(msg + i, kw[k], n) != 0) continue;
-                while (j < len &&
-                       (msg[j] == ' ' || msg[j] == '\t' || msg[j] == '\r' || msg[j] == '\n'))
-                    j++;
-                if (j < len && (msg[j] == '=' || msg[j] == '{')) {
-                    found = i;
-                    if (first) return found;
-                }
-                break;
-            }
-        }
-    }
-    return found;
-}
-
-/* End (one past its closing brace) of the transaction starting at `from`, or 0 when its
- * braces do not balance within the message. */
-static size_t txn_end(const char *msg, size_t len, size_t from)
-{
-    int depth = 0;
-    bool quoted = false, opened = false;
-    for (size_t i = from; i < len; i++) {
-        char c = msg[i];
-        if (quoted) {
-            if (c == '"') quoted = false;
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '{') {
-            depth++, opened = true;
-        } else if (c == '}' && --depth == 0 && opened) {
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
 /* Send the reply message in a->rep to from. Over UDP a message longer than a datagram is cut
  * at transaction boundaries into several; a single transaction reply too long for a datagram
  * becomes an error reply (the MGC can audit over TCP). */
@@ -868,12 +807,12 @@ static void send_reply(mg_assoc_t *a, const mg_peer_t *from, bool compact)
     const char *m = a->rep.p;
     size_t len = a->rep.len;
     if (from->kind == MG_TRANSPORT_TCP || len <= MG_UDP_MAX) return send_msg(a, from, m, len);
-    size_t hdr = txn_start_scan(m, len, len, true);
+    size_t hdr = mg_txn_text_start(m, len, len, true);
     if (hdr == 0) return send_msg(a, from, m, len);
     buf_t out = {0};
     size_t pos = hdr;
     while (pos < len) {
-        size_t end = txn_end(m, len, pos);
+        size_t end = mg_txn_text_end(m, len, pos);
         if (end == 0) end = len;
         while (end < len && isspace((unsigned char)m[end]))
             end++;
@@ -919,7 +858,7 @@ static void add_txn_error(mg_assoc_t *a, const h248_error_t *e, bool compact)
 static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg, size_t len,
                            const h248_error_t *e, bool compact)
 {
-    size_t hdr = e->has_txn ? txn_start_scan(msg, len, e->offset, true) : 0;
+    size_t hdr = e->has_txn ? mg_txn_text_start(msg, len, e->offset, true) : 0;
     if (hdr == 0) return answer_decode_error(a, from, e, compact);
     unsigned version = a->version;
     if (sscanf(msg + strspn(msg, " \t\r\n"), compact ? "!/%u" : "MEGACO/%u", &version) != 1 ||
@@ -931,12 +870,12 @@ static void answer_partial(mg_assoc_t *a, const mg_peer_t *from, const char *msg
     const char *buf = msg;
     size_t blen = len;
     for (int round = 0; round < 64; round++) {
-        size_t cut = txn_start_scan(buf, blen, err.offset, false);
+        size_t cut = mg_txn_text_start(buf, blen, err.offset, false);
         h248_message_t *m = NULL;
         if (cut > hdr && h248_decode(buf, cut, &a->in_arena, &m, NULL) == H248_OK)
             process_txns(a, from, m, compact);
         add_txn_error(a, &err, compact);
-        size_t end = txn_end(buf, blen, cut);
+        size_t end = mg_txn_text_end(buf, blen, cut);
         while (end && end < blen && isspace((unsigned char)buf[end]))
             end++;
         if (!end || end >= blen) break;
