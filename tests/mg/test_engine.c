@@ -289,26 +289,31 @@ static int got(int fd, int ms)
     return recv(fd, b, sizeof(b), 0) > 0;
 }
 
+/* Context 1 with two terminations whose remotes are local sockets *a and *b at
+ * fx_port_base() + off and + off + 2; *la and *lb get the ports bgf chose. */
+static void call_with_media(fx_t *f, unsigned off, int *a, int *b, int *la, int *lb)
+{
+    uint16_t pa = (uint16_t)(fx_port_base() + off), pb = (uint16_t)(pa + 2);
+    *a = udp_at(pa);
+    *b = udp_at(pb);
+    char req[512];
+    for (int i = 0; i < 2; i++) {
+        snprintf(req, sizeof(req),
+                 HDR "Transaction=%d{Context=%s{Add=${Media{Stream=1{"
+                     "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
+                     "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
+                 30 + i, i ? "1" : "$", i ? pb : pa);
+        *(i ? lb : la) = fx_mport(run(f, req));
+    }
+    assert_true(*la > 0 && *lb > 0);
+}
+
 static void media_flows_through_the_gates_the_engine_opened(void **state)
 {
     (void)state;
     fx_t *f = fx_new(16, 0);
-    uint16_t pa = (uint16_t)(fx_port_base() + 1000), pb = (uint16_t)(fx_port_base() + 1002);
-    int a = udp_at(pa), b = udp_at(pb);
-    char req[512];
-    snprintf(req, sizeof(req),
-             HDR "Transaction=30{Context=${Add=${Media{Stream=1{"
-                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
-                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
-             pa);
-    int la = fx_mport(run(f, req));
-    snprintf(req, sizeof(req),
-             HDR "Transaction=31{Context=1{Add=${Media{Stream=1{"
-                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
-                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
-             pb);
-    int lb = fx_mport(run(f, req));
-    assert_true(la > 0 && lb > 0);
+    int a, b, la, lb;
+    call_with_media(f, 1000, &a, &b, &la, &lb);
     send_to(a, (uint16_t)la, 1);
     assert_int_equal(got(b, 1000), 1); /* A -> bgf -> B */
     send_to(b, (uint16_t)lb, 1);
@@ -341,21 +346,8 @@ static void move_keeps_the_statistics_counted_before_it(void **state)
 {
     (void)state;
     fx_t *f = fx_new(16, 0);
-    uint16_t pa = (uint16_t)(fx_port_base() + 1004), pb = (uint16_t)(fx_port_base() + 1006);
-    int a = udp_at(pa), b = udp_at(pb);
-    char req[512];
-    snprintf(req, sizeof(req),
-             HDR "Transaction=40{Context=${Add=${Media{Stream=1{"
-                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
-                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
-             pa);
-    int la = fx_mport(run(f, req));
-    snprintf(req, sizeof(req),
-             HDR "Transaction=41{Context=1{Add=${Media{Stream=1{"
-                 "LocalControl{Mode=SendReceive},Local{\nv=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n},"
-                 "Remote{\nv=0\nc=IN IP4 127.0.0.1\nm=audio %u RTP/AVP 0\n}}}}}}",
-             pb);
-    assert_true(fx_mport(run(f, req)) > 0);
+    int a, b, la, lb;
+    call_with_media(f, 1004, &a, &b, &la, &lb);
     for (uint16_t i = 1; i <= 3; i++) {
         send_to(a, (uint16_t)la, i);
         assert_int_equal(got(b, 1000), 1);
