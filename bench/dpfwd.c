@@ -57,16 +57,17 @@ int main(int argc, char **argv) {
     const char *file = NULL, *df = "127.0.0.1:55050";
     unsigned workers = 1, ntargets = 1;
     double share = 0;
-    int c;
-    while ((c = getopt(argc, argv, "f:w:L:T:X:")) != -1) {
+    int c, fast = 0;
+    while ((c = getopt(argc, argv, "f:w:L:T:X:F")) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
         case 'w': workers = (unsigned)atoi(optarg); break;
         case 'L': share = atof(optarg); break;
         case 'T': ntargets = (unsigned)atoi(optarg); break;
         case 'X': df = optarg; break;
+        case 'F': fast = 1; break; /* kernel fast path (TC eBPF, root) */
         default:
-            fprintf(stderr, "usage: dpfwd [-f CALLS] [-w WORKERS] [-L SHARE -T TARGETS -X DF]\n");
+            fprintf(stderr, "usage: dpfwd [-f CALLS] [-w WORKERS] [-L SHARE -T TARGETS -X DF] [-F]\n");
             return 2;
         }
     }
@@ -89,7 +90,8 @@ int main(int argc, char **argv) {
         }
         ncalls++;
     }
-    dp_config_t cfg = {.workers = workers, .max_gates = ncalls * 2 + 16, .relatch_idle_ms = 0};
+    dp_config_t cfg = {.workers = workers, .max_gates = ncalls * 2 + 16, .relatch_idle_ms = 0,
+                       .fast_path = fast ? DP_FAST_PATH_TC : DP_FAST_PATH_OFF};
     li_ctl_t *ctl = NULL;
     if (share > 0) {
         if (!(ctl = li_setup(df, err, sizeof err))) {
