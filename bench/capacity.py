@@ -210,6 +210,15 @@ def run_gen(args, path, sink=False):
     return {k: float(v) for k, v in re.findall(r"(\w+)=([-\d.]+)", out.stdout)}
 
 
+def fast_path_built(bindir):
+    """dpfwd knows -F (dp's TC eBPF fast path)."""
+    exe = os.path.join(bindir, "dpfwd")
+    if not os.path.exists(exe):
+        return False
+    out = subprocess.run([exe, "-h"], capture_output=True, text=True)
+    return "[-F]" in out.stderr
+
+
 def measure(args, relay, n, sink=False):
     path = relay.prepare(n, args.socks)
     pid = relay.pid()
@@ -300,7 +309,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default="build/bench")
-    ap.add_argument("--relays", default="direct,minfwd,rtpengine,dpfwd,bgfd")
+    ap.add_argument("--relays", default="direct,minfwd,rtpengine,dpfwd,dpfwd-tc,bgfd")
     ap.add_argument("--li", action="store_true", help="also dpfwd with interception")
     ap.add_argument("--start", type=int, default=200)
     ap.add_argument("--limit", type=int, default=4800,
@@ -341,6 +350,11 @@ def main():
                                    args.relay_cpu, work))
             elif name == "dpfwd" and os.path.exists(os.path.join(b, "dpfwd")):
                 relays.append(Proc("dpfwd", [os.path.join(b, "dpfwd")], 3, args.relay_cpu, work))
+            elif name == "dpfwd-tc" and fast_path_built(b):
+                # dp's kernel fast path: the relaying happens in softirq context, so the relay
+                # process's CPU column says little; loss and latency are what count
+                relays.append(Proc("dpfwd-tc", [os.path.join(b, "dpfwd"), "-F"], 8,
+                                   args.relay_cpu, work))
             elif name == "rtpengine":
                 try:
                     relays.append(Rtpengine(work, args.relay_cpu))

@@ -31,7 +31,7 @@ if [ -x "$BUILD/bench/callgen" ] && [ -x "$BUILD/bgfd" ]; then
 fi
 
 relays=""
-for r in direct minfwd rtpengine dpfwd bgfd dpfwd-li1pc7 dpfwd-li100pc1; do
+for r in direct minfwd rtpengine dpfwd dpfwd-tc bgfd dpfwd-li1pc7 dpfwd-li100pc1; do
     [ -s "$OUT/$r.dat" ] && relays="$relays $r"
 done
 if command -v gnuplot >/dev/null && [ -n "$relays" ]; then
