@@ -3,6 +3,7 @@
 #   1. relay capacity and latency (bench/capacity.py): direct, minfwd, rtpengine, dpfwd,
 #      bgfd over H.248 when it runs, dpfwd with interception when the data plane has it;
 #   2. H.248 call rate against bgfd (bench/callgen) when bgfd builds;
+#   3. the H.248 codec against Erlang megaco's (bench/h248/run.sh);
 # prints the tables and draws build/bench/relay-capacity.png (gnuplot, bench/plot.gp).
 # BENCH_PUBLISH=1 also copies the plot and its data into docs/img/ for docs/performance.md.
 # Environment: BUILD (build dir, default build), BENCH_ARGS (extra capacity.py arguments).
@@ -28,6 +29,11 @@ rc=$?
 
 if [ -x "$BUILD/bench/callgen" ] && [ -x "$BUILD/bgfd" ]; then
     python3 bench/callrate.py --build "$BUILD" --out "$OUT" | tee "$OUT/callrate.txt"
+fi
+
+# the H.248 codec benchmark (bgf's codec against Erlang megaco's), kept in bench/h248/
+if [ -x bench/h248/run.sh ]; then
+    BUILD="$BUILD" bench/h248/run.sh | tee "$OUT/h248-codec.txt" || echo "bench: bench/h248/run.sh failed"
 fi
 
 relays=""
