@@ -314,6 +314,13 @@ static int parse_li_point(void *field, const char *v, const directive_t *d, char
     return snprintf(why, wl, "'%s' is not natural, before_nat or after_nat", v), -1;
 }
 
+static int parse_fast_path(void *field, const char *v, const directive_t *d, char *why, size_t wl)
+{
+    if (strcasecmp(v, "off") == 0) return *(bool *)field = false, 0;
+    if (strcasecmp(v, "tc") == 0) return *(bool *)field = true, 0;
+    return snprintf(why, wl, "'%s' is not off or tc", v), -1;
+}
+
 static int parse_pct(void *field, const char *v, const directive_t *d, char *why, size_t wl)
 {
     char *end;
@@ -385,6 +392,7 @@ static const directive_t directives[] = {
     {SEC_MEDIA, "default_latch", parse_bool, C(default_latch), 0, 0},
     {SEC_MEDIA, "relatch_idle_ms", parse_u32, C(relatch_idle_ms), 0, DAY_MS},
     {SEC_MEDIA, "default_hang_timer_s", parse_u32, C(default_hang_timer_s), 0, 86400},
+    {SEC_MEDIA, "fast_path", parse_fast_path, C(fast_path_tc), 0, 0},
     {SEC_REALM, "addresses", parse_realm_addrs, 0, 0, 0},
     {SEC_REALM, "ports", parse_ports, 0, 0, 0},
     {SEC_LI, "enabled", parse_bool, C(li.enabled), 0, 0},
@@ -633,6 +641,7 @@ int mg_config_reload(mg_config_t *cur, const mg_config_t *next, char *restart, s
     NEEDS_RESTART(cur->max_gates != next->max_gates, "max_gates");
     NEEDS_RESTART(cur->max_contexts != next->max_contexts, "max_contexts");
     NEEDS_RESTART(cur->workers != next->workers, "workers");
+    NEEDS_RESTART(cur->fast_path_tc != next->fast_path_tc, "fast_path");
     NEEDS_RESTART(memcmp(&cur->li, &next->li, sizeof(cur->li)) != 0, "[li]");
 #undef NEEDS_RESTART
     /* what changes now */

@@ -66,6 +66,7 @@ typedef struct mg_config {
     bool default_latch;
     uint32_t relatch_idle_ms;
     uint32_t default_hang_timer_s;
+    bool fast_path_tc;                     /* fast_path = tc: dp's kernel fast path; added */
     /* [li] */
     li_conf_t li;
 } mg_config_t;
