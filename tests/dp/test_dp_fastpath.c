@@ -4,7 +4,9 @@
  * Remote, a closed peer, an intercepted gate) still goes through the workers.
  * Needs root (BPF); skipped with the reason otherwise. Gate 1 (A) faces X, gate 2 (B) faces
  * Y. Ports: DP_TEST_PORT + 3000..3099. */
-#include <pthread.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 
 #include "dp_test.h"
 
@@ -47,6 +49,15 @@ static dp_t *fp_start(uint32_t relatch_ms)
         return;                        \
     }
 
+/* Wait until the worker has applied every request queued so far (and offloaded what it may):
+ * requests are applied in order, and a close returns once the worker has applied it. */
+static void settle(dp_t *dp)
+{
+    dp_gate_req_t r = t_req(99, 999, LO, t_port(3098), LO, 0);
+    assert_int_equal(dp_gate_open(dp, &r), 0);
+    assert_int_equal(dp_gate_close(dp, 99, NULL), 0);
+}
+
 typedef struct fx {
     uint16_t pa, pb, px, py;
     int x, y, xc, yc;
@@ -78,7 +89,7 @@ static fx_t fx_open(dp_t *dp, unsigned off, bool latch, bool tap)
     f.bc = t_addr(LO, (uint16_t)(f.pb + 1));
     f.xa = t_addr(LO, f.px);
     f.ya = t_addr(LO, f.py);
-    t_sleep_ms(50); /* the worker has applied the opens (and offloaded what it may) */
+    settle(dp);
     return f;
 }
 
@@ -154,7 +165,7 @@ static void latched_gate_offloads_its_source_only_wrong_source_filtered(void **s
     FP_START(dp, 0);
     fx_t f = fx_open(dp, 3010, true, false);
     relay_rtp(f.x, &f.a, f.y, &f.b, -1, 1); /* latches X: through the worker */
-    t_sleep_ms(20);
+    settle(dp);
     relay_rtp(f.x, &f.a, f.y, &f.b, -1, 9); /* then the kernel */
     dp_gate_stats_t a = t_stats(dp, 1);
     assert_int_equal(a.pkts_in, 10);
@@ -183,7 +194,7 @@ static void modify_of_remote_moves_the_offload(void **st)
     netaddr_t x2a = t_addr(LO, px2);
     f.ra.remote_rtp = x2a;
     assert_int_equal(dp_gate_modify(dp, &f.ra, DP_MOD_REMOTE), 0);
-    t_sleep_ms(30);
+    settle(dp);
     relay_rtp(f.y, &f.b, x2, &f.a, -1, 4); /* towards the new Remote, never the old */
     assert_int_equal(t_drain(f.x, 100), 0);
     relay_rtp(x2, &f.a, f.y, &f.b, -1, 5); /* the new Remote is the offloaded source */
@@ -217,7 +228,7 @@ static void close_withdraws_the_offload_and_counters_restart(void **st)
     assert_int_equal(a.pkts_in, 3);
     /* the same ports opened again: counters start at zero, the new pair is offloaded */
     assert_int_equal(dp_gate_open(dp, &f.rb), 0);
-    t_sleep_ms(50);
+    settle(dp);
     dp_gate_stats_t b = t_stats(dp, 2);
     assert_int_equal(b.pkts_out, 0);
     relay_rtp(f.x, &f.a, f.y, &f.b, 46 << 2, 2);
@@ -243,13 +254,13 @@ static void intercepted_gate_is_never_offloaded(void **st)
     /* tap removed: the pair goes to the kernel; tap set again: back to the workers */
     f.ra.tap.active = false;
     assert_int_equal(dp_gate_modify(dp, &f.ra, DP_MOD_TAP), 0);
-    t_sleep_ms(30);
+    settle(dp);
     relay_rtp(f.x, &f.a, f.y, &f.b, -1, 3);
     a = t_stats(dp, 1);
     assert_int_equal(a.fast_pkts_in, 3);
     f.ra.tap.active = true;
     assert_int_equal(dp_gate_modify(dp, &f.ra, DP_MOD_TAP), 0);
-    t_sleep_ms(30);
+    settle(dp);
     relay_rtp(f.y, &f.b, f.x, &f.a, -1, 2);
     relay_rtp(f.x, &f.a, f.y, &f.b, -1, 2);
     t_stats(dp, 1);
@@ -260,6 +271,139 @@ static void intercepted_gate_is_never_offloaded(void **st)
     fx_close(dp, &f);
 }
 
+static void ipv6_gates_are_offloaded_too(void **st)
+{
+    FP_START(dp, 0);
+    uint16_t pa = t_port(3050), pb = t_port(3052), px = t_port(3054), py = t_port(3056);
+    dp_gate_req_t ra = t_req(1, 4, "::1", pa, "::1", px), rb = t_req(2, 4, "::1", pb, "::1", py);
+    rb.dscp = 10;
+    assert_int_equal(dp_gate_open(dp, &ra), 0);
+    assert_int_equal(dp_gate_open(dp, &rb), 0);
+    int x = t_ep("::1", px), y = t_ep("::1", py);
+    netaddr_t a = t_addr("::1", pa), b = t_addr("::1", pb);
+    settle(dp);
+    relay_rtp(x, &a, y, &b, 10 << 2, 7);
+    relay_rtp(y, &b, x, &a, 0, 3);
+    dp_gate_stats_t sa = t_stats(dp, 1), sb = t_stats(dp, 2);
+    assert_int_equal(sa.pkts_in, 7);
+    assert_int_equal(sa.fast_pkts_in, 7);
+    assert_int_equal(sa.octets_in, 7 * 172);
+    assert_int_equal(sb.pkts_out, 7);
+    assert_int_equal(sb.fast_pkts_in, 3);
+    assert_int_equal(sa.pkts_out, 3);
+    close(x);
+    close(y);
+    dp_stop(dp);
+}
+
+/* Media relayed in the kernel keeps a gate from being reported as hanging; silence does not. */
+static void hang_detection_sees_kernel_relayed_media(void **st)
+{
+    FP_START(dp, 0);
+    uint16_t pa = t_port(3060), pb = t_port(3062), px = t_port(3064), py = t_port(3066);
+    dp_gate_req_t ra = t_req(1, 5, LO, pa, LO, px), rb = t_req(2, 5, LO, pb, LO, py);
+    ra.hang_timer_s = 1;
+    assert_int_equal(dp_gate_open(dp, &ra), 0);
+    assert_int_equal(dp_gate_open(dp, &rb), 0);
+    int x = t_ep(LO, px), y = t_ep(LO, py);
+    netaddr_t a = t_addr(LO, pa);
+    settle(dp);
+    dp_event_t ev[4];
+    for (int i = 0; i < 30; i++) { /* 1.5 s of media, all through the kernel */
+        t_send_rtp(x, &a, (uint16_t)i, 160);
+        t_sleep_ms(50);
+    }
+    assert_int_equal(dp_poll_events(dp, ev, 4), 0);
+    dp_gate_stats_t s = t_stats(dp, 1);
+    assert_int_equal(s.fast_pkts_in, 30);
+    assert_int_equal(t_drain(y, 50), 30);
+    struct pollfd pfd = {.fd = dp_event_fd(dp), .events = POLLIN};
+    assert_int_equal(poll(&pfd, 1, 1500), 1); /* then silence: reported */
+    assert_int_equal(dp_poll_events(dp, ev, 4), 1);
+    assert_int_equal(ev[0].type, DP_EV_HANGTERM);
+    assert_int_equal(ev[0].gate_id, 1);
+    close(x);
+    close(y);
+    dp_stop(dp);
+}
+
+/* ---- between namespaces: the redirect towards a non-local remote ---- */
+
+static int sh(const char *cmd)
+{
+    int rc = system(cmd);
+    return rc == 0 ? 0 : -1;
+}
+
+static void netns_down(void)
+{
+    (void)!system("ip netns del bgfdp-fpa 2>/dev/null; ip netns del bgfdp-fpb 2>/dev/null; "
+                  "ip link del bgfdp-fpa0 2>/dev/null; ip link del bgfdp-fpb0 2>/dev/null");
+}
+
+/* Namespaces bgfdp-fpa (10.97.1.2) and bgfdp-fpb (10.97.2.2), each on a veth pair whose
+ * other end (10.97.1.1, 10.97.2.1) is in this namespace, where the data plane runs. */
+static int netns_up(void)
+{
+    netns_down();
+    return sh("ip netns add bgfdp-fpa && ip netns add bgfdp-fpb && "
+              "ip link add bgfdp-fpa0 type veth peer name fpa1 netns bgfdp-fpa && "
+              "ip link add bgfdp-fpb0 type veth peer name fpb1 netns bgfdp-fpb && "
+              "ip addr add 10.97.1.1/24 dev bgfdp-fpa0 && ip link set bgfdp-fpa0 up && "
+              "ip addr add 10.97.2.1/24 dev bgfdp-fpb0 && ip link set bgfdp-fpb0 up && "
+              "ip -n bgfdp-fpa addr add 10.97.1.2/24 dev fpa1 && ip -n bgfdp-fpa link set fpa1 up && "
+              "ip -n bgfdp-fpa link set lo up && ip -n bgfdp-fpa route add default via 10.97.1.1 && "
+              "ip -n bgfdp-fpb addr add 10.97.2.2/24 dev fpb1 && ip -n bgfdp-fpb link set fpb1 up && "
+              "ip -n bgfdp-fpb link set lo up && ip -n bgfdp-fpb route add default via 10.97.2.1");
+}
+
+/* An endpoint socket inside namespace ns. */
+static int ns_ep(const char *ns, const char *ip, uint16_t port)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+    int self = open("/proc/self/ns/net", O_RDONLY), other = open(path, O_RDONLY);
+    assert_true(self >= 0 && other >= 0);
+    assert_int_equal(setns(other, CLONE_NEWNET), 0);
+    int fd = t_ep(ip, port);
+    assert_int_equal(setns(self, CLONE_NEWNET), 0);
+    close(self);
+    close(other);
+    return fd;
+}
+
+static void gates_between_namespaces_are_redirected_out_of_the_peer_interface(void **st)
+{
+    if (geteuid() == 0 && netns_up() < 0) {
+        netns_down();
+        print_message("[  SKIP    ] cannot make network namespaces (ip netns)\n");
+        skip();
+    }
+    FP_START(dp, 0);
+    uint16_t pa = t_port(3070), pb = t_port(3072), px = t_port(3074), py = t_port(3076);
+    dp_gate_req_t ra = t_req(1, 6, "10.97.1.1", pa, "10.97.1.2", px),
+                  rb = t_req(2, 6, "10.97.2.1", pb, "10.97.2.2", py);
+    rb.dscp = 26;
+    assert_int_equal(dp_gate_open(dp, &ra), 0);
+    assert_int_equal(dp_gate_open(dp, &rb), 0);
+    int x = ns_ep("bgfdp-fpa", "10.97.1.2", px), y = ns_ep("bgfdp-fpb", "10.97.2.2", py);
+    netaddr_t a = t_addr("10.97.1.1", pa), b = t_addr("10.97.2.1", pb);
+    settle(dp);
+    relay_rtp(x, &a, y, &b, 26 << 2, 8);
+    relay_rtp(y, &b, x, &a, 0, 4);
+    dp_gate_stats_t sa = t_stats(dp, 1), sb = t_stats(dp, 2);
+    assert_int_equal(sa.pkts_in, 8);
+    assert_int_equal(sb.pkts_out, 8);
+    assert_int_equal(sb.octets_out, 8 * 172);
+    assert_int_equal(sb.pkts_in, 4);
+    assert_int_equal(sa.fast_pkts_in, 8);
+    assert_int_equal(sb.fast_pkts_in, 4);
+    close(x);
+    close(y);
+    dp_stop(dp);
+    netns_down();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +412,9 @@ int main(void)
         cmocka_unit_test(modify_of_remote_moves_the_offload),
         cmocka_unit_test(close_withdraws_the_offload_and_counters_restart),
         cmocka_unit_test(intercepted_gate_is_never_offloaded),
+        cmocka_unit_test(ipv6_gates_are_offloaded_too),
+        cmocka_unit_test(hang_detection_sees_kernel_relayed_media),
+        cmocka_unit_test(gates_between_namespaces_are_redirected_out_of_the_peer_interface),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

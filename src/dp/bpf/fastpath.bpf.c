@@ -222,6 +222,7 @@ static __always_inline int do_v6(struct __sk_buff *skb)
 SEC("tc")
 int bgf_fastpath(struct __sk_buff *skb)
 {
+    if (skb->gso_segs > 1) return TC_ACT_UNSPEC; /* a UDP GSO train: counted per datagram by the workers */
     if (skb->protocol == bpf_htons(ETH_P_IP)) return do_v4(skb);
     if (skb->protocol == bpf_htons(ETH_P_IPV6)) return do_v6(skb);
     return TC_ACT_UNSPEC;
