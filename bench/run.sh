@@ -20,6 +20,16 @@ for b in rtpgen minfwd dpfwd callgen; do
 done
 [ -x "$BUILD/bench/rtpgen" ] || { echo "bench: rtpgen does not build" >&2; exit 1; }
 
+# The bench ports (55000-59999) lie inside the kernel's ephemeral range (32768-60999 here): any
+# unbound UDP socket on the machine may be given one of them on the wildcard address, and a
+# relay's bind then fails with EADDRINUSE. Reserve them (as root) so that only explicit binds
+# get them; everything else still works.
+rp=/proc/sys/net/ipv4/ip_local_reserved_ports
+if [ -w "$rp" ] && ! grep -q '55000-59999' "$rp"; then
+    cur=$(cat "$rp")
+    echo "${cur:+$cur,}55000-59999" >"$rp" 2>/dev/null && echo "bench: reserved ports 55000-59999 ($rp)"
+fi
+
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
 li=""
 grep -q 'li_copy' src/dp/dp.h 2>/dev/null && [ -x "$BUILD/bench/dpfwd" ] && li="--li"
