@@ -220,6 +220,26 @@ static void fp_sync_gate(dp_t *dp, dp_gate_t *g, int32_t slot)
     }
 }
 
+/* Withdraw the offload of a gate and of its peer before a request changes them: from here
+ * on the worker sees every packet, until fp_sync decides again with the new settings. */
+static void fp_withdraw_gate(dp_t *dp, dp_gate_t *g)
+{
+    for (int c = 0; c < 2; c++)
+        if (g->fp_on[c]) {
+            dp_fp_chan_del(dp->fp, &g->ch[c].local);
+            g->fp_on[c] = false;
+        }
+}
+
+static void fp_withdraw(dp_worker_t *w, int32_t slot)
+{
+    dp_t *dp = w->dp;
+    if (!dp->fp) return;
+    dp_gate_t *g = &dp->gates[slot];
+    fp_withdraw_gate(dp, g);
+    if (g->peer >= 0) fp_withdraw_gate(dp, &dp->gates[g->peer]);
+}
+
 /* Re-decide the offload of a gate and of its peer (whose output is this gate). */
 static void fp_sync(dp_worker_t *w, int32_t slot)
 {
@@ -275,10 +295,7 @@ static void gate_close(dp_worker_t *w, int32_t slot)
 {
     dp_t *dp = w->dp;
     dp_gate_t *g = &dp->gates[slot];
-    for (int c = 0; c < 2; c++) { /* withdraw from the kernel before the ports go */
-        if (g->fp_on[c]) dp_fp_chan_del(dp->fp, &g->ch[c].local);
-        g->fp_on[c] = false;
-    }
+    if (dp->fp) fp_withdraw_gate(dp, g); /* out of the kernel before the ports go */
     for (int c = 0; c < 2; c++) {
         epoll_ctl(w->epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
         close(g->ch[c].fd);
@@ -311,6 +328,7 @@ static bool drain_ring(dp_worker_t *w, uint64_t now)
         switch (m.type) {
         case DP_MSG_OPEN: gate_open(w, &m, now); break;
         case DP_MSG_MODIFY:
+            if (m.what != DP_MOD_HANG) fp_withdraw(w, m.slot);
             apply_conf(w, &w->dp->gates[m.slot], &m.req, m.what, now);
             publish(w->dp, m.slot);
             fp_sync(w, m.slot);
