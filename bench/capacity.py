@@ -29,10 +29,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import ngctl  # noqa: E402
 
-GEN_ADDR = "127.0.1.1"
+# Addresses and ports, overridable so that two benchmarks can share the machine:
+# BGF_BENCH_GEN_ADDR (generator), BGF_BENCH_NET (added to the third byte of the relays'
+# 127.0.X.k addresses), BGF_BENCH_SINK (interception copies), BGF_BENCH_NG (rtpengine ng port).
+GEN_ADDR = os.environ.get("BGF_BENCH_GEN_ADDR", "127.0.1.1")
 GEN_A, GEN_B = 55100, 55200      # generator ports, side A and side B
 RELAY_PORT_MIN = 56000           # minfwd / dpfwd relay ports: 56000..59999 on 127.0.X.k
-LI_SINK = "127.0.0.1:55050"      # where interception copies are counted
+NET_BASE = int(os.environ.get("BGF_BENCH_NET", "0"))
+LI_SINK = os.environ.get("BGF_BENCH_SINK", "127.0.0.1:55050")
+NG_PORT = int(os.environ.get("BGF_BENCH_NG", "2223"))
 HZ = os.sysconf("SC_CLK_TCK")
 RT = []  # ["chrt", "-f", "10"] with --rt: generator and relays preempt the rest of the machine
 
@@ -60,7 +65,7 @@ def relay_ports(n, net):
     per = (60000 - RELAY_PORT_MIN) // 4
     out = []
     for i in range(n):
-        ip = "127.0.%d.%d" % (net, 1 + i // per)
+        ip = "127.0.%d.%d" % (net + NET_BASE, 1 + i // per)
         p = RELAY_PORT_MIN + 4 * (i % per)
         out.append(((ip, p), (ip, p + 2)))
     return out
@@ -153,11 +158,11 @@ class Rtpengine:
         self.work, self.log = work, os.path.join(work, "rtpengine.log")
         self.p = subprocess.Popen(
             pinned(pin) + ["rtpengine", "--config-file=none", "--foreground",
-             "--table=-1", "--interface=127.0.0.1", "--listen-ng=127.0.0.1:2223",
+             "--table=-1", "--interface=127.0.0.1", "--listen-ng=127.0.0.1:%d" % NG_PORT,
              "--port-min=30000", "--port-max=39999", "--log-stderr", "--log-level=4",
              "--num-threads=%d" % threads, "--delete-delay=0"],
             stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
-        self.ng = ngctl.Ng(("127.0.0.1", 2223))
+        self.ng = ngctl.Ng(("127.0.0.1", NG_PORT))
         for _ in range(50):
             try:
                 self.ng.timeout = 0.3
@@ -448,7 +453,7 @@ def main():
                 print("%s p99 %.1f us vs dpfwd %.1f us: difference %+.1f us (p50 %+.1f us)"
                       % (k, lat[k]["p99_us"], base["p99_us"], lat[k]["p99_us"] - base["p99_us"],
                          lat[k]["p50_us"] - base["p50_us"]))
-    return 0
+    return 0 if any(cap.values()) else 1  # nothing measured: say so to make
 
 
 if __name__ == "__main__":
