@@ -17,7 +17,8 @@ import time
 
 CTL_PORT = int(os.environ.get("BGF_BENCH_CTL", "55000"))
 MGC_PORT = CTL_PORT + 1
-REALM_ADDRS = ["127.0.4.%d" % i for i in range(1, 5)]
+REALM_NET = 4 + int(os.environ.get("BGF_BENCH_NET", "0"))  # as capacity.py's relay addresses
+REALM_ADDRS = ["127.0.%d.%d" % (REALM_NET, i) for i in range(1, 5)]
 PORT_MIN, PORT_MAX = 56000, 59999
 HDR = "MEGACO/3 [127.0.0.1]:%d\n" % MGC_PORT
 
