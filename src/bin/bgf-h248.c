@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "h248/h248.h"
@@ -70,7 +71,9 @@ static int encode_out(const h248_message_t *m, h248_form_t form)
         return 1;
     }
     fwrite(out, 1, (size_t)n, stdout);
-    if (n == 0 || out[n - 1] != '\n') putchar('\n');
+    /* to a pipe or file exactly the encoding (a final Segment reply ends without a line end,
+     * and a peer may refuse one); a terminal gets a line end for the prompt's sake */
+    if ((n == 0 || out[n - 1] != '\n') && isatty(STDOUT_FILENO)) putchar('\n');
     free(out);
     return fflush(stdout) == 0 ? 0 : 2;
 }
