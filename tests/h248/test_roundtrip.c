@@ -15,6 +15,7 @@
 #include "h248/h248.h"
 #include "h248/sdp.h"
 #include "h248_trees.h"
+#include "seed_request.h"
 
 static arena_t A;
 
@@ -73,25 +74,7 @@ static void round_trip_text(const char *text, const char *label)
 }
 
 /* The request in the seed document, verbatim (lines as printed there, LF line ends). */
-static const char SEED[] = "MEGACO/2 [123.123.123.3]:2944\n"
-                           "Transaction = 10003 {\n"
-                           "Context = $ {\n"
-                           "Add = $ {\n"
-                           "Media {\n"
-                           "LocalControl {\n"
-                           "Mode = SendReceive,\n"
-                           "li/LICn=ff00ff00ff00ff00},\n"
-                           "li/LITID = [ffffff00, ffffff01],\n"
-                           "Remote {\n"
-                           "v=0\n"
-                           "c=IN IP4 124.124.124.222\n"
-                           "m=audio 2222 RTP/AVP 0\n"
-                           "a=ptime:20\n"
-                           "}\n"
-                           "}\n"
-                           "}\n"
-                           "}\n"
-                           "}\n";
+static const char SEED[] = SEED_REQUEST;
 
 static void seed_request_decodes_and_encodes_litid_inside_local_control(void **state)
 {

@@ -3,28 +3,11 @@
  * invalid ones and a later invalid Modify do not; more than 7 target ids is 449 and changes
  * nothing; Subtract ends interception; audits never show li values. */
 #include "engine_fixture.h"
+#include "seed_request.h"
 
 /* The seed document's request, verbatim except for the LICn placeholder. */
-static const char *SEED_A = "MEGACO/2 [123.123.123.3]:2944\n"
-                            "Transaction = 10003 {\n"
-                            "Context = $ {\n"
-                            "Add = $ {\n"
-                            "Media {\n"
-                            "LocalControl {\n"
-                            "Mode = SendReceive,\n"
-                            "li/LICn=";
-static const char *SEED_B = "},\n"
-                            "li/LITID = [ffffff00, ffffff01],\n"
-                            "Remote {\n"
-                            "v=0\n"
-                            "c=IN IP4 124.124.124.222\n"
-                            "m=audio 2222 RTP/AVP 0\n"
-                            "a=ptime:20\n"
-                            "}\n"
-                            "}\n"
-                            "}\n"
-                            "}\n"
-                            "}\n";
+static const char *SEED_A = SEED_HEAD;
+static const char *SEED_B = SEED_TAIL;
 
 static char *seed(const char *licn)
 {
