@@ -48,8 +48,8 @@ void mg_config_default(mg_config_t *cfg)
     r->port_max = 29999;
     cfg->nrealms = 1;
     cfg->default_realm = 0;
-    cfg->max_gates = 65536;
-    cfg->max_contexts = 32768;
+    cfg->max_gates = 5000;      /* the embedded realm's 5,000 port pairs */
+    cfg->max_contexts = 2500;
     cfg->workers = 0;
     cfg->default_dscp = 0;
     cfg->default_latch = false;
