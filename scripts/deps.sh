@@ -6,7 +6,7 @@
 #   scripts/deps.sh bench  - what `make bench` needs (adds rtpengine, gnuplot)
 set -eu
 what=${1:-test}
-build="make gcc clang libc6-dev pkg-config libcmocka-dev libinih-dev libssl-dev libpcap-dev liburing-dev libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev"
+build="make gcc clang libc6-dev libcmocka-dev libinih-dev libssl-dev libpcap-dev libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev"
 test="python3 erlang-base erlang-megaco erlang-dev tshark tcpdump iproute2 ethtool strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins openssl xxd"
 bench="rtpengine-daemon gnuplot-nox"
 case $what in
