@@ -335,15 +335,16 @@ static void usage(void) {
     fprintf(stderr,
             "usage: rtpgen [-f CALLS] [-d MEASURE_S] [-w WARMUP_S] [-r RAMP_S] [-p PPS]\n"
             "              [-t TICK_US] [-D DRAIN_MS] [-b RCVBUF] [-S SINK_ADDR:PORT] [-l LATE_MS]\n"
+            "              [-H HIST_FILE]\n"
             "  CALLS lines: A_LOCAL RELAY_FOR_A B_LOCAL RELAY_FOR_B (default stdin)\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    const char *file = NULL, *sink = NULL;
+    const char *file = NULL, *sink = NULL, *hist_file = NULL;
     double measure_s = 3, warmup_s = 1, ramp_s = 1, pps = 50;
     int tick_us = 200, drain_ms = 300, rcvbuf = 8 << 20, c;
-    while ((c = getopt(argc, argv, "f:d:w:r:p:t:D:b:S:l:h")) != -1) {
+    while ((c = getopt(argc, argv, "f:d:w:r:p:t:D:b:S:l:H:h")) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
         case 'd': measure_s = atof(optarg); break;
@@ -355,6 +356,7 @@ int main(int argc, char **argv) {
         case 'b': rcvbuf = atoi(optarg); break;
         case 'S': sink = optarg; break;
         case 'l': late_ns = (uint64_t)(atof(optarg) * 1e6); break;
+        case 'H': hist_file = optarg; break; /* latency histogram: "upper_bound_ns count" lines */
         default: usage();
         }
     }
@@ -452,5 +454,16 @@ int main(int argc, char **argv) {
            (unsigned long long)foreign, (unsigned long long)hist_n, (unsigned long long)recv_all,
            (unsigned long long)sink_pkts, late_pct, loss + late_pct);
     (void)tx_sent;
+    if (hist_file) { /* non-empty buckets, so that several runs can be pooled */
+        FILE *hf = fopen(hist_file, "w");
+        if (!hf) die(hist_file);
+        for (uint32_t i = 0; i <= HIST_FINE + HIST_COARSE; i++) {
+            if (!hist[i]) continue;
+            uint64_t hi = i < HIST_FINE ? (uint64_t)(i + 1) * HIST_NS
+                                        : (uint64_t)HIST_FINE * HIST_NS + (uint64_t)(i - HIST_FINE + 1) * 1000000u;
+            fprintf(hf, "%llu %u\n", (unsigned long long)hi, hist[i]);
+        }
+        fclose(hf);
+    }
     return 0;
 }
