@@ -203,8 +203,11 @@ dp_t *dp_start(const dp_config_t *cfg, char *err, size_t errlen)
     return dp;
 }
 
-/* Queue a request for a worker and wake it. The ring only fills when the worker is far
- * behind; then the control thread waits for room. */
+/* Queue a request for a worker and wake it if it sleeps. The ring only fills when the worker
+ * is far behind; then the control thread waits for room.
+ * No lost wake-up: the worker sets w->sleeping, fences (seq_cst), then checks its ring
+ * before blocking; here the push is followed by a seq_cst fence, then sleeping is read.
+ * Either the worker sees the request, or this side sees sleeping and writes wakefd. */
 static uint64_t send_msg(dp_t *dp, unsigned wi, dp_msg_t *m)
 {
     dp_worker_t *w = &dp->w[wi];
@@ -214,7 +217,9 @@ static uint64_t send_msg(dp_t *dp, unsigned wi, dp_msg_t *m)
         (void)!write(w->wakefd, &one, sizeof(one));
         sched_yield();
     }
-    (void)!write(w->wakefd, &one, sizeof(one));
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
+        (void)!write(w->wakefd, &one, sizeof(one));
     return m->seq;
 }
 

@@ -34,6 +34,8 @@ int dp_ring_init(dp_ring_t *r, uint32_t n, uint32_t esz);
 void dp_ring_free(dp_ring_t *r);
 bool dp_ring_push(dp_ring_t *r, const void *e);
 bool dp_ring_pop(dp_ring_t *r, void *e);
+/* True when nothing is queued (consumer side: sees every push published before it). */
+bool dp_ring_empty(dp_ring_t *r);
 
 typedef enum { DP_MSG_OPEN = 1, DP_MSG_MODIFY, DP_MSG_CLOSE, DP_MSG_STOP } dp_msg_type_t;
 
@@ -116,6 +118,10 @@ typedef struct dp_worker {
     alignas(DP_CACHELINE) dp_ring_t in;   /* control -> worker requests */
     dp_ring_t ev;                         /* worker -> control events */
     alignas(DP_CACHELINE) _Atomic uint64_t done; /* seq of the last request applied */
+    /* true while the worker is in (or about to enter) a blocking epoll_wait: the control
+     * thread writes wakefd only then. owner: this worker; read by the control thread. Both
+     * sides use seq_cst fences between their store and load (see send_msg, dp_worker_main). */
+    _Atomic bool sleeping;
     alignas(DP_CACHELINE) struct dp *dp;  /* read-only after start */
     unsigned idx;
     int epfd, wakefd;

@@ -50,6 +50,12 @@ bool dp_ring_pop(dp_ring_t *r, void *e)
     return true;
 }
 
+bool dp_ring_empty(dp_ring_t *r)
+{
+    uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    return atomic_load_explicit(&r->head, memory_order_acquire) == t;
+}
+
 void dp_pub_write(dp_pub_t *p, const dp_gate_stats_t *s)
 {
     uint64_t w[DP_STATS_WORDS] = {0};

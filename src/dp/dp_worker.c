@@ -541,7 +541,12 @@ void *dp_worker_main(void *arg)
     worker_setup(w);
     w->next_scan_ns = dp_now_ns() + DP_SCAN_MS * 1000000ull;
     for (;;) {
-        int n = epoll_wait(w->epfd, evs, DP_EVENTS, DP_SCAN_MS);
+        /* announce the sleep, then look at the ring once more (see send_msg): a request
+         * queued meanwhile is either seen here or answered by a wakefd write */
+        atomic_store_explicit(&w->sleeping, true, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+        int n = epoll_wait(w->epfd, evs, DP_EVENTS, dp_ring_empty(&w->in) ? DP_SCAN_MS : 0);
+        atomic_store_explicit(&w->sleeping, false, memory_order_relaxed);
         uint64_t now = dp_now_ns();
         /* requests first: one queued before a packet was sent applies to that packet */
         w->evs = evs;
