@@ -190,7 +190,9 @@ void px_ctx_attr(parser_t *p, h248_prop_t ***tail, h248_ctx_props_t *cp)
                     memcpy(bigger, ids, cap * sizeof(*ids));
                     ids = bigger, cap *= 2;
                 }
-                ids[n++] = px_uint(p, c, 0xFFFFFFFDu, 422, "context id");
+                ids[n] = px_uint(p, c, 0xFFFFFFFDu, 422, "context id");
+                /* 0 is the null context, written "-", which no list of contexts holds */
+                if (ids[n++] == 0) h248_fail(p, 422, c->at, "invalid context id");
             } while (lx_accept(p, TK_COMMA));
             px_expect(p, TK_RBRACE, "',' or '}' in ContextList");
             cp->ctx_list = ids;

@@ -103,6 +103,7 @@ static const err_case_t CASES[] = {
     {H2 T5 "Add = t { Media { Stream = 1 { Statistics { }, <@>Statistics { } } } }" T5E, 448, 5, "appears twice"},
     {H1 T5 "Topology { a, b, Isolate }, <@>Topology { a, b, Bothway }, Add = t" T5E, 422, 5, "appears twice"},
     {H3 T5 "ContextAttr { a/b = 1 }, <@>ContextAttr { a/c = 1 }, Add = t" T5E, 422, 5, "appears twice"},
+    {H3 T5 "ContextAttr { ContextList = { 2, <@>0 } }, Add = t" T5E, 422, 5, "invalid context id"},
     {H1 T5 "Add = t { Media { TerminationState { ServiceStates = <@>Broken } } }" T5E, 449, 5, "service state"},
     {H1 T5 "Add = t { Media { TerminationState { Buffer = <@>ON } } }" T5E, 449, 5, "OFF or LockStep"},
     {H1 T5 "Add = t { Media { TerminationState { <@>x = 1 } } }" T5E, 445, 5, "unknown property"},
