@@ -476,7 +476,16 @@ static void event_parm(parser_t *p, h248_event_t *ev, h248_desc_kind_t kind, h24
 {
     tok_t *t = px_word(p, "an event parameter");
     bool req = kind == H248_D_EVENTS;
-    switch (req || tkw(t) == KW_STREAM ? tkw(t) : KW_NONE) {
+    int kw = req || tkw(t) == KW_STREAM ? tkw(t) : KW_NONE;
+    /* each of these at most once: a second one would silently replace the first, and the
+     * tree would no longer say what the text said */
+    bool again = (kw == KW_STREAM && ev->has_stream) || (kw == KW_KEEPACTIVE && ev->keep_active) ||
+                 (kw == KW_EMBED && (ev->has_embed_signals || ev->embed_events)) ||
+                 (kw == KW_DIGITMAP && ev->dm) || (kw == KW_RESETEVENTS && ev->reset_events) ||
+                 ((kw == KW_NOTIFYIMMEDIATE || kw == KW_NEVERNOTIFY || kw == KW_NOTIFYREGULATED) &&
+                  ev->nb != H248_NB_NONE);
+    if (again) h248_fail(p, 422, t->at, "%s appears twice in an event", h248_kw_long(kw));
+    switch (kw) {
     case KW_STREAM:
         ev->stream = stream_id(p);
         ev->has_stream = true;

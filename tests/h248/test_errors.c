@@ -109,6 +109,8 @@ static const err_case_t CASES[] = {
     {H1 T5 "Add = t { Media { TerminationState { <@>x = 1 } } }" T5E, 445, 5, "unknown property"},
     {H1 T5 "Add = t { Events = 1 { a/b { <@>Mode } } }" T5E, 446, 5, "unexpected Mode in an event"},
     {H1 T5 "Add = t { Events = 1 { <@>Media } }" T5E, 422, 5, "expected an event name"},
+    {H3 T5 "Add = t { Events = 1 { a/b { NBNN, <@>NBRN } } }" T5E, 422, 5, "appears twice in an event"},
+    {H1 T5 "Add = t { Events = 1 { a/b { DM = d1, <@>DM = d2 } } }" T5E, 422, 5, "appears twice in an event"},
     {H1 T5 "Add = t { Events <@>{ a/b } }" T5E, 422, 5, "request id"},
     {H1 T5 "Add = t { Events = <@>x { a/b } }" T5E, 449, 5, "invalid request id"},
     {H1 T5 "Add = t { Events = 1 { a/b { Embed { Events = 2 { c/d { <@>Embed { Signals { } } } } } } } }" T5E, 422, 5,
