@@ -841,7 +841,8 @@ static void mux(parser_t *p, h248_mux_t *mx)
 {
     px_expect(p, TK_EQ, "'=' after Mux");
     mx->type = tok_str(px_word(p, "a mux type"));
-    if (!lx_accept(p, TK_LBRACE)) return;
+    /* muxDescriptor = MuxToken EQUAL MuxType terminationIDList: the list is not optional */
+    px_expect(p, TK_LBRACE, "'{' and the terminations after the mux type");
     h248_termid_t **tt = &mx->tids;
     do {
         h248_termid_t *tid = *tt = NEW(p, h248_termid_t);

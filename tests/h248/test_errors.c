@@ -109,6 +109,7 @@ static const err_case_t CASES[] = {
     {H1 T5 "Add = t { Media { TerminationState { <@>x = 1 } } }" T5E, 445, 5, "unknown property"},
     {H1 T5 "Add = t { Events = 1 { a/b { <@>Mode } } }" T5E, 446, 5, "unexpected Mode in an event"},
     {H1 T5 "Add = t { Events = 1 { <@>Media } }" T5E, 422, 5, "expected an event name"},
+    {H1 T5 "Modify = t { Mux = H221 <@>} }" T5E, 422, 5, "terminations after the mux type"},
     {H3 T5 "Add = t { Events = 1 { a/b { NBNN, <@>NBRN } } }" T5E, 422, 5, "appears twice in an event"},
     {H1 T5 "Add = t { Events = 1 { a/b { DM = d1, <@>DM = d2 } } }" T5E, 422, 5, "appears twice in an event"},
     {H1 T5 "Add = t { Events <@>{ a/b } }" T5E, 422, 5, "request id"},
