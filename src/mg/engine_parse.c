@@ -155,27 +155,20 @@ static int parse_li(mg_exec_t *x, const h248_prop_t *p, const mg_prop_def_t *def
 
 static int parse_lc(mg_exec_t *x, const h248_local_control_t *lc, mg_schg_t *s, mg_chg_t *c)
 {
-    switch (lc->mode) {
-    case H248_MODE_NONE:
-        break;
-    case H248_MODE_SENDONLY:
-        s->p.mode = DP_MODE_SENDONLY;
+    /* H.248 stream mode -> gate mode; Loopback has no meaning for a relay */
+    static const int gate_mode[] = {
+        [H248_MODE_NONE] = -1,
+        [H248_MODE_SENDONLY] = DP_MODE_SENDONLY,
+        [H248_MODE_RECVONLY] = DP_MODE_RECVONLY,
+        [H248_MODE_SENDRECV] = DP_MODE_SENDRECV,
+        [H248_MODE_INACTIVE] = DP_MODE_INACTIVE,
+        [H248_MODE_LOOPBACK] = -2,
+    };
+    int m = gate_mode[lc->mode];
+    if (m == -2) return mg_fail(x, MG_ERR_BAD_VALUE, "Loopback not supported");
+    if (m >= 0) {
+        s->p.mode = (dp_mode_t)m;
         s->p.mode_set = true;
-        break;
-    case H248_MODE_RECVONLY:
-        s->p.mode = DP_MODE_RECVONLY;
-        s->p.mode_set = true;
-        break;
-    case H248_MODE_SENDRECV:
-        s->p.mode = DP_MODE_SENDRECV;
-        s->p.mode_set = true;
-        break;
-    case H248_MODE_INACTIVE:
-        s->p.mode = DP_MODE_INACTIVE;
-        s->p.mode_set = true;
-        break;
-    case H248_MODE_LOOPBACK:
-        return mg_fail(x, MG_ERR_BAD_VALUE, "Loopback not supported");
     }
     for (const h248_prop_t *p = lc->props; p; p = p->next) {
         const mg_pkg_def_t *pkg;
