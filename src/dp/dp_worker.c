@@ -324,7 +324,11 @@ static void fp_withdraw(dp_worker_t *w, int32_t slot)
     if (!dp->fp) return;
     dp_gate_t *g = &dp->gates[slot];
     fp_withdraw_gate(dp, g);
-    if (g->peer >= 0) fp_withdraw_gate(dp, &dp->gates[g->peer]);
+    dp_fp_hold(dp->fp, (uint32_t)slot, 0); /* held by dp_gate_modify: the entries are gone now */
+    if (g->peer >= 0) {
+        fp_withdraw_gate(dp, &dp->gates[g->peer]);
+        dp_fp_hold(dp->fp, (uint32_t)g->peer, 0);
+    }
 }
 
 /* Re-decide the offload of a gate and of its peer (whose output is this gate). */
@@ -482,7 +486,11 @@ static bool admit(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int i, u
     if (!dp_pol_admit(&g->pol, len, now)) return g->st.drop_policer++, false;
     g->st.pkts_in++;
     g->st.octets_in += len;
-    if (kind == DP_PKT_RTCP) g->st.rtcp_in++;
+    if (kind == DP_PKT_RTCP) { /* RTCP only: the RTP path stays as it is */
+        g->st.rtcp_in++;
+        int64_t rtt = dp_rtt_rtcp(&g->rtt, &peer->rtt, p, len, now); /* rtp/delay */
+        if (rtt >= 0) g->st.rtt_us = rtt > UINT32_MAX ? UINT32_MAX : rtt ? (uint32_t)rtt : 1;
+    }
     w->kind[i] = (uint8_t)kind;
     return true;
 }
