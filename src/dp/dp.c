@@ -336,6 +336,10 @@ int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what)
 {
     int32_t slot = find_slot(dp, req->gate_id);
     if (slot < 0) return -ENOENT;
+    if (dp->fp && what != DP_MOD_HANG) { /* no packet relayed in the kernel under the old */
+        dp_fp_hold(dp->fp, (uint32_t)slot, 1); /* settings from here on (fp_withdraw) */
+        if (dp->ctl[slot].peer >= 0) dp_fp_hold(dp->fp, (uint32_t)dp->ctl[slot].peer, 1);
+    }
     dp_msg_t m = {.type = DP_MSG_MODIFY, .slot = slot, .what = what, .req = *req};
     send_msg(dp, dp->ctl[slot].worker, &m);
     return 0;

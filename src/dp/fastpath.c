@@ -25,7 +25,7 @@
 
 struct dp_fp {
     struct fastpath_bpf *skel;
-    int chan_fd, stat_fd, rtp_fd, arm_fd, prog_fd;
+    int chan_fd, stat_fd, rtp_fd, arm_fd, hold_fd, prog_fd;
     int ncpu;
     int lo;
     /* read-only after open: the host's addresses then (any thread) */
@@ -87,6 +87,7 @@ dp_fp_t *dp_fp_open(uint32_t max_gates, char *err, size_t errlen)
     bpf_map__set_max_entries(fp->skel->maps.fp_stat, n);
     bpf_map__set_max_entries(fp->skel->maps.fp_rtp, n);
     bpf_map__set_max_entries(fp->skel->maps.fp_arm, n);
+    bpf_map__set_max_entries(fp->skel->maps.fp_hold, n);
     int rc = fastpath_bpf__load(fp->skel);
     if (rc < 0) {
         snprintf(err, errlen, "fast path: cannot load the BPF program: %s (root and BPF needed)",
@@ -97,6 +98,7 @@ dp_fp_t *dp_fp_open(uint32_t max_gates, char *err, size_t errlen)
     fp->stat_fd = bpf_map__fd(fp->skel->maps.fp_stat);
     fp->rtp_fd = bpf_map__fd(fp->skel->maps.fp_rtp);
     fp->arm_fd = bpf_map__fd(fp->skel->maps.fp_arm);
+    fp->hold_fd = bpf_map__fd(fp->skel->maps.fp_hold);
     fp->prog_fd = bpf_program__fd(fp->skel->progs.bgf_fastpath);
     snapshot_addrs(fp);
     return fp;
@@ -244,7 +246,8 @@ int dp_fp_stat_reset(dp_fp_t *fp, uint32_t slot)
     if (bpf_map_update_elem(fp->stat_fd, &slot, z, BPF_ANY) < 0) rc = -errno;
     free(z);
     int arm = dp_fp_rtp_arm(fp, slot, FP_ARM_OFF);
-    return rc ? rc : arm;
+    int hold = dp_fp_hold(fp, slot, 0);
+    return rc ? rc : arm ? arm : hold;
 }
 
 int dp_fp_stat_read(dp_fp_t *fp, uint32_t slot, struct fp_stat *out, void *buf)
@@ -286,6 +289,11 @@ int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs)
 int dp_fp_rtp_arm(dp_fp_t *fp, uint32_t slot, uint32_t arm)
 {
     return bpf_map_update_elem(fp->arm_fd, &slot, &arm, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_fp_hold(dp_fp_t *fp, uint32_t slot, uint32_t on)
+{
+    return bpf_map_update_elem(fp->hold_fd, &slot, &on, BPF_ANY) < 0 ? -errno : 0;
 }
 
 int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, uint32_t *arm)

@@ -50,6 +50,10 @@ int dp_fp_stat_read(dp_fp_t *fp, uint32_t slot, struct fp_stat *out, void *buf);
 int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs);
 int dp_fp_rtp_arm(dp_fp_t *fp, uint32_t slot, uint32_t arm);
 int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, uint32_t *arm);
+/* Hold (on = 1) or release (0) slot's offloaded channel: while held the program leaves its
+ * packets to the socket path. The control thread holds a gate and its peer before it queues
+ * a modify; the worker releases them once it has applied it. 0 or -errno. */
+int dp_fp_hold(dp_fp_t *fp, uint32_t slot, uint32_t on);
 /* Flag on dp_gate_stats_t.rtp_lost as a worker publishes it while its RTP channel is
  * offloaded: the low bits are the RTP packets the worker counted meanwhile (dp_worker.c
  * publish, dp.c read_stats; never seen outside the data plane). */

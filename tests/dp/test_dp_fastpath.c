@@ -4,7 +4,7 @@
  * everything the fast path must not carry (RTCP, a wrong source, a changed Remote, a closed
  * peer, an intercepted gate) still goes through the workers.
  * Needs root (BPF); skipped with the reason otherwise. Gate 1 (A) faces X, gate 2 (B) faces
- * Y. Ports: DP_TEST_PORT + 3000..3129. */
+ * Y. Ports: DP_TEST_PORT + 3000..3139. */
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -416,6 +416,39 @@ static void modify_of_remote_moves_the_offload(void **st)
     fx_close(dp, &f);
 }
 
+/* A packet sent right after dp_gate_modify returns is relayed under the new settings, as on
+ * the socket path (where the worker applies queued requests before reading packets): the
+ * kernel does not relay it to the old Remote while the worker has not yet applied the
+ * request. */
+static void packet_right_after_modify_follows_the_new_remote(void **st)
+{
+    FP_START(dp, 0);
+    fx_t f = fx_open(dp, 3130, false, false);
+    uint16_t px2 = t_port(3138);
+    int x2 = t_ep(LO, px2);
+    netaddr_t x2a = t_addr(LO, px2);
+    uint8_t buf[256];
+    relay_rtp(f.y, &f.b, f.x, &f.a, -1, 2); /* offloaded, towards X */
+    for (int i = 0; i < 20; i++) {
+        bool to2 = (i & 1) == 0;
+        f.ra.remote_rtp = to2 ? x2a : f.xa;
+        assert_int_equal(dp_gate_modify(dp, &f.ra, DP_MOD_REMOTE), 0);
+        t_send_rtp(f.y, &f.b, (uint16_t)(200 + i), 160); /* no wait for the worker */
+        assert_int_equal(t_recv(to2 ? x2 : f.x, buf, sizeof(buf), NULL, NULL, 500), 172);
+        assert_int_equal(buf[3], (uint8_t)(200 + i));
+        t_sleep_ms(5); /* the worker offloads again */
+    }
+    assert_int_equal(t_drain(f.x, 50) + t_drain(x2, 50), 0);
+    dp_gate_stats_t b = t_stats(dp, 2);
+    assert_int_equal(b.pkts_in, 22);
+    uint64_t fast = b.fast_pkts_in;
+    relay_rtp(f.y, &f.b, f.x, &f.a, -1, 3); /* and the pair is offloaded again */
+    b = t_stats(dp, 2);
+    assert_int_equal(b.fast_pkts_in, fast + 3);
+    close(x2);
+    fx_close(dp, &f);
+}
+
 static void close_withdraws_the_offload_and_counters_restart(void **st)
 {
     FP_START(dp, 0);
@@ -651,6 +684,7 @@ int main(void)
         cmocka_unit_test(rtp_statistics_are_handed_over_both_ways),
         cmocka_unit_test(latched_gate_offloads_its_source_only_wrong_source_filtered),
         cmocka_unit_test(modify_of_remote_moves_the_offload),
+        cmocka_unit_test(packet_right_after_modify_follows_the_new_remote),
         cmocka_unit_test(close_withdraws_the_offload_and_counters_restart),
         cmocka_unit_test(intercepted_gate_is_never_offloaded),
         cmocka_unit_test(ipv6_gates_are_offloaded_too),

@@ -70,6 +70,17 @@ static __always_inline int same_words(const void *a, const void *b, int n)
     return d == 0;
 }
 
+/* Set by the control thread when it queues a modify for the gate or its peer, cleared by the
+ * worker once it has applied it: meanwhile the socket path takes the gate's packets, so that
+ * none is relayed under the settings being replaced (the worker applies queued requests
+ * before reading packets). */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1024); /* resized by the loader: 1 per gate slot */
+    __type(key, __u32);
+    __type(value, __u32);
+} fp_hold SEC(".maps");
+
 /* ---- RTP loss and jitter: dp_pkt.c's dp_rtpstat_update, line for line ---- */
 
 #define NS_PER_S 1000000000ull
@@ -159,6 +170,8 @@ static __always_inline int rtp_account(const struct fp_chan *v, const __u8 *p)
     __u32 ts = (__u32)p[4] << 24 | (__u32)p[5] << 16 | (__u32)p[6] << 8 | p[7];
     __u32 ssrc = (__u32)p[8] << 24 | (__u32)p[9] << 16 | (__u32)p[10] << 8 | p[11];
     __u32 k = v->rx_slot, gen = v->gen;
+    __u32 *hold = bpf_map_lookup_elem(&fp_hold, &k);
+    if (!hold || *hold) return 0;
     __u64 now = bpf_ktime_get_ns();
     __u32 *arm = bpf_map_lookup_elem(&fp_arm, &k);
     struct fp_rtp *s = bpf_map_lookup_elem(&fp_rtp, &k);
