@@ -292,6 +292,28 @@ static void subtract_leaves_the_other_termination_bothway(void **state)
     call_free(c);
 }
 
+static void move_out_leaves_the_other_bothway_and_the_mover_joins_bothway(void **state)
+{
+    (void)state;
+    call_t *c = call_new("SendReceive", "SendReceive");
+    char t[128], req[160];
+    snprintf(t, sizeof(t), "%s,%s,Isolate", c->tid[0], c->tid[1]);
+    topo(c, 75, t);
+    assert_false(flows(c, 0));
+    /* T2 moves to a context of its own; a newcomer in context 1 is Bothway with T1 */
+    run(c->f, HDR "Transaction=76{Context=${Add=${Media{Stream=1{" LOCAL "}}}}}"); /* ctx 2 */
+    snprintf(req, sizeof(req), HDR "Transaction=77{Context=2{Move=%s{}}}", c->tid[1]);
+    assert_lacks(run(c->f, req), "ER=");
+    assert_has(run(c->f, HDR "Transaction=78{Context=2{ContextAudit{Topology}}}"), "BW}");
+    char ctx[16];
+    snprintf(ctx, sizeof(ctx), "%d", c->ctx);
+    add(c, 1, ctx, "SendReceive");
+    sleep_ms(20);
+    assert_true(flows(c, 0));
+    assert_true(flows(c, 1));
+    call_free(c);
+}
+
 static void choose_in_topology_names_the_termination_the_add_makes(void **state)
 {
     (void)state;
@@ -371,6 +393,7 @@ int main(void)
         cmocka_unit_test(a_stream_of_its_own),
         cmocka_unit_test(oneway_both_and_external_in_a_two_party_context),
         cmocka_unit_test(subtract_leaves_the_other_termination_bothway),
+        cmocka_unit_test(move_out_leaves_the_other_bothway_and_the_mover_joins_bothway),
         cmocka_unit_test(choose_in_topology_names_the_termination_the_add_makes),
         cmocka_unit_test(errors_name_what_is_wrong_and_change_nothing),
     };
