@@ -806,22 +806,6 @@ static bool action_error(mg_exec_t *x, uint32_t ctx, int code, const char *text)
     return false;
 }
 
-/* The action's Topology (H.248.1 7.1.18): before the commands, the form of every triple and
- * those not naming $; after them, those naming $. False (the action's error given) on failure. */
-static bool topology(mg_exec_t *x, mg_sel_t *sel, const h248_action_t *act, bool after)
-{
-    const h248_topology_t *topo =
-        act->props && act->props->has_topology ? act->props->topology : NULL;
-    if (!topo || (after && (!sel->ctx || !mg_topo_names_choose(topo)))) return true;
-    x->fail.code = 0;
-    x->fail.text = NULL;
-    int rc =
-        !after && (sel->kind == SEL_NULL || sel->kind == SEL_ALL)
-            ? mg_fail(x, MG_ERR_BAD_ACTION, "Topology needs one context")
-            : mg_topo_apply(x, sel->ctx, topo, after, sel->chosen, mg_topo_action_adds_choose(act));
-    return rc ? action_error(x, sel_ctx_id(sel), rc, x->fail.text) : true;
-}
-
 /* Run one action; false when a command failed (the transaction ends). */
 static bool exec_action(mg_exec_t *x, const h248_action_t *act)
 {
@@ -843,7 +827,8 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
         sel.ctx = mg_ctx_get(e->store, act->ctx);
         if (!sel.ctx) return action_error(x, act->ctx, MG_ERR_UNKNOWN_CTX, NULL);
     }
-    if (!topology(x, &sel, act, false)) return false;
+    bool one = sel.kind == SEL_NUM || sel.kind == SEL_CHOOSE; /* Topology: not in - or * */
+    if (!mg_topo_action(x, act, sel.ctx, sel_ctx_id(&sel), one, NULL, false)) return false;
     bool any = false;
     for (const h248_cmd_t *cmd = act->cmds; cmd; cmd = cmd->next) {
         h248_cmd_t *r = NULL;
@@ -881,7 +866,7 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
         }
         return action_error(x, ctx, rc, text);
     }
-    if (!topology(x, &sel, act, true)) return false;
+    if (!mg_topo_action(x, act, sel.ctx, sel_ctx_id(&sel), one, sel.chosen, true)) return false;
     bool audited = mg_ctx_props(x, sel.ctx, sel.kind == SEL_ALL, act);
     if (!any && !act->cmds && !audited) mg_reply_action(x, sel_ctx_id(&sel));
     return true;

@@ -38,14 +38,14 @@ static bool oneway_like(uint8_t dir)
            dir == H248_TOPO_ONEWAY_BOTH;
 }
 
-bool mg_topo_names_choose(const h248_topology_t *list)
+static bool names_choose(const h248_topology_t *list)
 {
     for (; list; list = list->next)
         if (is_choose(list->from) || is_choose(list->to)) return true;
     return false;
 }
 
-bool mg_topo_action_adds_choose(const h248_action_t *act)
+static bool adds_choose(const h248_action_t *act)
 {
     for (const h248_cmd_t *c = act->cmds; c; c = c->next)
         if (c->kind == H248_CMD_ADD && c->tids && (c->tids->flags & H248_TID_CHOOSE)) return true;
@@ -53,14 +53,14 @@ bool mg_topo_action_adds_choose(const h248_action_t *act)
 }
 
 /* Checks that need no termination: 0 or the H.248 code. */
-static int check_form(mg_exec_t *x, const h248_topology_t *list, bool adds_choose)
+static int check_form(mg_exec_t *x, const h248_topology_t *list, bool has_add)
 {
     for (const h248_topology_t *t = list; t; t = t->next) {
         h248_str_t n[2] = {t->from, t->to};
         for (int i = 0; i < 2; i++) {
             if (!is_choose(n[i]) && memchr(n[i].p, '$', n[i].len))
                 return mg_fail(x, MG_ERR_BAD_ID, "$ in a Topology triple only as a whole id");
-            if (is_choose(n[i]) && !adds_choose)
+            if (is_choose(n[i]) && !has_add)
                 return mg_fail(x, MG_ERR_BAD_ACTION, "$ in Topology without an Add of $");
         }
         if (same_name(t->from, t->to) && !is_wild(t->from))
@@ -160,19 +160,15 @@ static int apply_triple(mg_exec_t *x, mg_ctx_t *ctx, const h248_topology_t *tp, 
     return 0;
 }
 
-int mg_topo_apply(mg_exec_t *x, mg_ctx_t *ctx, const h248_topology_t *list, bool choose_pass,
-                  mg_term_t *chosen, bool adds_choose)
+static int apply(mg_exec_t *x, mg_ctx_t *ctx, const h248_topology_t *list, bool choose_pass,
+                 mg_term_t *chosen)
 {
-    if (!choose_pass) {
-        int rc = check_form(x, list, adds_choose);
-        if (rc) return rc;
-    }
     mg_topo_t w[MG_TOPO_MAX];
     unsigned n = ctx ? ctx->ntopo : 0;
     if (n) memcpy(w, ctx->topo, n * sizeof(w[0]));
     for (const h248_topology_t *tp = list; tp; tp = tp->next) {
-        bool names_choose = is_choose(tp->from) || is_choose(tp->to);
-        if (names_choose != choose_pass) continue;
+        bool nc = is_choose(tp->from) || is_choose(tp->to);
+        if (nc != choose_pass) continue;
         int rc = apply_triple(x, ctx, tp, chosen, w, &n);
         if (rc) return rc;
     }
@@ -183,6 +179,24 @@ int mg_topo_apply(mg_exec_t *x, mg_ctx_t *ctx, const h248_topology_t *list, bool
     ctx->ntopo = (uint8_t)n;
     mg_topo_push(x->e, ctx, &snap);
     return 0;
+}
+
+bool mg_topo_action(mg_exec_t *x, const h248_action_t *act, mg_ctx_t *ctx, uint32_t ctx_id,
+                    bool one, mg_term_t *chosen, bool after)
+{
+    const h248_topology_t *list =
+        act->props && act->props->has_topology ? act->props->topology : NULL;
+    if (!list || (after && (!ctx || !names_choose(list)))) return true;
+    x->fail.code = 0;
+    x->fail.text = NULL;
+    int rc = 0;
+    if (!after && !one) rc = mg_fail(x, MG_ERR_BAD_ACTION, "Topology needs one context");
+    if (!rc && !after) rc = check_form(x, list, adds_choose(act));
+    if (!rc) rc = apply(x, ctx, list, after, chosen);
+    if (!rc) return true;
+    h248_action_t *ra = mg_reply_action(x, ctx_id);
+    if (ra) ra->error = h248_error_new(x->a, (uint16_t)rc, mg_dup(x->a, x->fail.text));
+    return false;
 }
 
 /* ---- effect on the gates -------------------------------------------------------------------- */

@@ -5,18 +5,14 @@
 #define BGF_MG_TOPOLOGY_H
 #include "mg/engine_int.h"
 
-/* Apply the action's Topology triples to ctx (NULL: a Context=$ not made yet).
- * choose_pass false (before the commands): checks the form of every triple and applies those
- * that do not name $; adds_choose says whether the action has an Add=$ (a $ needs one).
- * choose_pass true (after the commands): applies the triples naming $, chosen being the
- * termination the action's first Add=$ made. All or nothing: 0, or the H.248 code (x->fail)
- * with the context unchanged. The gates whose data-plane mode changes are modified. */
-int mg_topo_apply(mg_exec_t *x, mg_ctx_t *ctx, const h248_topology_t *list, bool choose_pass,
-                  mg_term_t *chosen, bool adds_choose);
-/* Whether a triple of list names $. */
-bool mg_topo_names_choose(const h248_topology_t *list);
-/* Whether the action has an Add of $ (a $ in its Topology stands for that termination). */
-bool mg_topo_action_adds_choose(const h248_action_t *act);
+/* The action's Topology (H.248.1 7.1.18) against ctx (NULL: a Context=$ not made yet; one:
+ * the action names one context, not - or *). Before the commands (after false): the form of
+ * every triple, and the triples that do not name $ applied. After them: the triples naming $
+ * applied, chosen being the termination the action's first Add=$ made. All or nothing: true,
+ * or false with the action's Error descriptor (in context ctx_id) given and ctx unchanged. The
+ * gates whose data-plane mode changes are modified. */
+bool mg_topo_action(mg_exec_t *x, const h248_action_t *act, mg_ctx_t *ctx, uint32_t ctx_id,
+                    bool one, mg_term_t *chosen, bool after);
 
 /* The data-plane mode of t's stream sid whose H.248 stream mode is m: m restricted by the
  * Topology between t and the other termination of its context (mode_receives = media from
