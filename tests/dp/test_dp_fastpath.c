@@ -4,7 +4,7 @@
  * everything the fast path must not carry (RTCP, a wrong source, a changed Remote, a closed
  * peer, an intercepted gate) still goes through the workers.
  * Needs root (BPF); skipped with the reason otherwise. Gate 1 (A) faces X, gate 2 (B) faces
- * Y. Ports: DP_TEST_PORT + 3000..3139. */
+ * Y. Ports: DP_TEST_PORT + 3000..3149. */
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -319,6 +319,50 @@ static int send_part(int fd, const netaddr_t *to, dp_rtpstat_t *model, uint32_t 
         t_sleep_ms(2);
     }
     return sent;
+}
+
+/* Packets of one stream around offload changes: a burst from a source not yet latched (the
+ * worker latches on the first packet and offloads after its batch), then bursts sent right
+ * after a modify (the gate is held: the packets wait on the socket while the worker withdraws
+ * and offloads again, then it reads them). Whatever the split between worker and kernel,
+ * nothing counts as lost: the worker's share is folded into the kernel's state while
+ * offloaded and on withdrawal. */
+static void packets_around_offload_changes_lose_nothing(void **st)
+{
+    FP_START(dp, 0);
+    fx_t f = fx_open(dp, 3140, true, false);
+    dp_rtpstat_t model;
+    memset(&model, 0, sizeof(model));
+    uint8_t buf[256];
+    uint32_t e = 500;
+    for (int burst = 0; burst < 6; burst++) {
+        if (burst > 0) { /* a modify that changes nothing the fast path needs */
+            f.ra.dscp = (uint8_t)burst;
+            assert_int_equal(dp_gate_modify(dp, &f.ra, DP_MOD_DSCP), 0);
+        }
+        for (int i = 0; i < 40; i++, e++) {
+            rtp_pk_t k = {.seq = (uint16_t)e, .ts = e * 160u, .ssrc = 0x3333}; /* as send_part */
+            size_t len = pk_make(buf, &k);
+            t_send(f.x, &f.a, buf, len);
+            dp_rtpstat_update(&model, buf, mono_ns());
+        }
+        t_sleep_ms(5);
+    }
+    assert_int_equal(t_drain(f.y, 200), 240);
+    dp_gate_stats_t a = t_stats(dp, 1);
+    assert_int_equal(a.pkts_in, 240);
+    assert_true(a.fast_pkts_in > 0 && a.fast_pkts_in < 240); /* both paths took part */
+    assert_int_equal(a.rtp_lost, 0);
+    f.ra.tap = (li_tap_conf_t){.active = true, .cid = 77, .ntargets = 1, .targets = {3}};
+    assert_int_equal(dp_gate_modify(dp, &f.ra, DP_MOD_TAP), 0); /* withdrawn */
+    settle(dp);
+    a = t_stats(dp, 1);
+    assert_int_equal(a.rtp_lost, 0);
+    send_part(f.x, &f.a, &model, e + 1, e + 10, (const uint32_t[]){e + 5, 0}); /* 2 lost */
+    a = t_stats(dp, 1);
+    assert_int_equal(a.rtp_lost, 2);
+    assert_int_equal(a.rtp_lost, dp_rtpstat_lost(&model));
+    fx_close(dp, &f);
 }
 
 /* The worker counts, the kernel takes the state over and counts on, the worker takes it
@@ -682,6 +726,7 @@ int main(void)
         cmocka_unit_test(rtcp_is_never_offloaded),
         cmocka_unit_test(offloaded_loss_and_jitter_equal_the_socket_path),
         cmocka_unit_test(rtp_statistics_are_handed_over_both_ways),
+        cmocka_unit_test(packets_around_offload_changes_lose_nothing),
         cmocka_unit_test(latched_gate_offloads_its_source_only_wrong_source_filtered),
         cmocka_unit_test(modify_of_remote_moves_the_offload),
         cmocka_unit_test(packet_right_after_modify_follows_the_new_remote),
