@@ -6,7 +6,7 @@ Relays: direct (no relay: the generator's own ceiling), minfwd (the socket-path 
 rtpengine (Debian, userspace, ng protocol), dpfwd (bgf's data plane driven directly), bgfd
 (over H.248, when bench/h248bench.py can set calls up), and dpfwd with interception (1 % of
 calls to 7 targets, every call to 1 target). On request (--relays): minfwd-poll, and urfwd,
-urfwd-sqpoll, urfwd-sendmsg (bench/urfwd.c: minfwd's job on io_uring).
+urfwd-sqpoll, urfwd-sendmsg, urfwd-src (bench/urfwd.c: minfwd's job on io_uring).
 
 The generator runs on CPU 0, every relay on CPU 1 (the machine has 2 cores): a relay's
 figure is its capacity on one core. Measurements alternate between relays (a round of the
@@ -357,11 +357,14 @@ def main():
             elif name.startswith("urfwd") and os.path.exists(os.path.join(b, "urfwd")):
                 # minfwd's job on io_uring (multishot receive, provided buffers, batched sends):
                 # urfwd, urfwd-sqpoll (-q: a kernel thread polls the ring, on the relay's core),
-                # urfwd-sendmsg (-m); not in the default list: --relays minfwd,urfwd,...
-                opt = {"urfwd": [], "urfwd-sqpoll": ["-q"], "urfwd-sendmsg": ["-m"]}.get(name)
+                # urfwd-sendmsg (-m), urfwd-src (-s: source addresses received, as bgf needs them);
+                # not in the default list: --relays minfwd,urfwd,...
+                opt = {"urfwd": [], "urfwd-sqpoll": ["-q"], "urfwd-sendmsg": ["-m"],
+                       "urfwd-src": ["-s"]}.get(name)
                 if opt is not None:
                     relays.append(Proc(name, [os.path.join(b, "urfwd")] + opt,
-                                       {"urfwd": 9, "urfwd-sqpoll": 10, "urfwd-sendmsg": 11}[name],
+                                       {"urfwd": 9, "urfwd-sqpoll": 10, "urfwd-sendmsg": 11,
+                                        "urfwd-src": 12}[name],
                                        args.relay_cpu, work))
             elif name == "dpfwd" and os.path.exists(os.path.join(b, "dpfwd")):
                 relays.append(Proc("dpfwd", [os.path.join(b, "dpfwd")], 3, args.relay_cpu, work))

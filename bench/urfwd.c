@@ -17,12 +17,15 @@
  *
  * Options beyond minfwd's: -q: IORING_SETUP_SQPOLL (a kernel thread polls the submission
  * ring; it inherits the process's CPU affinity, so under taskset it shares the relay's core);
- * -m: sendmsg instead of sendto. -p polls without sleeping (submit, then peek). Runs until
+ * -m: sendmsg instead of sendto; -s: every receive also takes the source address (as bgf's
+ * data plane must, for latching and filters) and drops a datagram whose source is not of the
+ * socket's family. -p polls without sleeping (submit, then peek). Runs until
  * SIGTERM or SIGINT. Prints "ready" on stdout once every socket is bound. */
 #include <errno.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +58,7 @@ typedef struct sendst {
 } sendst_t;
 
 static fsock_t *fs;
-static int nfs, nthreads = 1, busy_poll, sqpoll, use_sendmsg;
+static int nfs, nthreads = 1, busy_poll, sqpoll, use_sendmsg, want_src;
 static volatile sig_atomic_t stop;
 
 static void on_sig(int s) {
@@ -83,6 +86,7 @@ typedef struct wctx {
     sendst_t *sends;  /* per buffer id */
     struct msghdr rmh; /* template of the multishot receives: no name, no control */
     unsigned recycled; /* buffers added to the buffer ring since its last advance */
+    uint64_t rx, tx_err, rearm, nobufs; /* printed at exit (stderr) */
 } wctx_t;
 
 static struct io_uring_sqe *get_sqe(wctx_t *w) {
@@ -114,13 +118,19 @@ static void on_recv(wctx_t *w, int i, const struct io_uring_cqe *cqe) {
         uint8_t *buf = w->bufs + (size_t)bid * BUFSZ;
         struct io_uring_recvmsg_out *o =
             cqe->res > 0 ? io_uring_recvmsg_validate(buf, cqe->res, &w->rmh) : NULL;
-        if (!o || (o->flags & MSG_TRUNC)) {
+        bool bad = !o || (o->flags & MSG_TRUNC);
+        if (!bad && want_src) { /* the source, where bgf's latch and filters would look */
+            const struct sockaddr *sa = io_uring_recvmsg_name(o);
+            bad = o->namelen > w->rmh.msg_namelen || sa->sa_family != netaddr_family(&fs[i].dst);
+        }
+        if (bad) {
             recycle(w, bid);
         } else {
             const fsock_t *s = &fs[i], *p = &fs[s->peer];
             void *payload = io_uring_recvmsg_payload(o, &w->rmh);
             unsigned len = io_uring_recvmsg_payload_length(o, cqe->res, &w->rmh);
             struct io_uring_sqe *sqe = get_sqe(w);
+            w->rx++;
             if (use_sendmsg) {
                 sendst_t *st = &w->sends[bid];
                 st->iov.iov_base = payload;
@@ -136,7 +146,8 @@ static void on_recv(wctx_t *w, int i, const struct io_uring_cqe *cqe) {
             io_uring_sqe_set_data64(sqe, UD(UD_SEND, bid));
         }
     }
-    if (!(cqe->flags & IORING_CQE_F_MORE) && !stop) arm_recv(w, i);
+    if (cqe->res == -ENOBUFS) w->nobufs++;
+    if (!(cqe->flags & IORING_CQE_F_MORE) && !stop) arm_recv(w, i), w->rearm++;
 }
 
 static void *worker(void *arg) {
@@ -178,6 +189,7 @@ static void *worker(void *arg) {
         fprintf(stderr, "urfwd: out of memory\n");
         exit(2);
     }
+    if (want_src) w->rmh.msg_namelen = sizeof(struct sockaddr_in6);
     for (unsigned b = 0; b < NBUF; b++) {
         w->sends[b].mh.msg_iov = &w->sends[b].iov;
         w->sends[b].mh.msg_iovlen = 1;
@@ -218,7 +230,10 @@ static void *worker(void *arg) {
             n++;
             uint64_t ud = io_uring_cqe_get_data64(cqe);
             if ((ud >> 32) == UD_RECV) on_recv(w, (int)(uint32_t)ud, cqe);
-            else if ((ud >> 32) == UD_SEND) recycle(w, (unsigned)(uint32_t)ud);
+            else if ((ud >> 32) == UD_SEND) {
+                if (cqe->res < 0) w->tx_err++;
+                recycle(w, (unsigned)(uint32_t)ud);
+            }
         }
         io_uring_cq_advance(&w->ring, n);
         if (w->recycled) {
@@ -226,6 +241,9 @@ static void *worker(void *arg) {
             w->recycled = 0;
         }
     }
+    fprintf(stderr, "urfwd: worker %ld: forwarded %llu, send errors %llu, receives re-armed %llu"
+            " (out of buffers %llu)\n", id, (unsigned long long)w->rx, (unsigned long long)w->tx_err,
+            (unsigned long long)w->rearm, (unsigned long long)w->nobufs);
     io_uring_queue_exit(&w->ring);
     return NULL;
 }
@@ -233,14 +251,15 @@ static void *worker(void *arg) {
 int main(int argc, char **argv) {
     const char *file = NULL;
     int c;
-    while ((c = getopt(argc, argv, "f:t:pqm")) != -1) {
+    while ((c = getopt(argc, argv, "f:t:pqms")) != -1) {
         if (c == 'f') file = optarg;
         else if (c == 'p') busy_poll = 1;
         else if (c == 'q') sqpoll = 1;
         else if (c == 'm') use_sendmsg = 1;
+        else if (c == 's') want_src = 1;
         else if (c == 't') nthreads = atoi(optarg) > 0 ? atoi(optarg) : 1;
         else {
-            fprintf(stderr, "usage: urfwd [-f CALLS] [-t THREADS] [-p] [-q] [-m]\n");
+            fprintf(stderr, "usage: urfwd [-f CALLS] [-t THREADS] [-p] [-q] [-m] [-s]\n");
             return 2;
         }
     }
