@@ -363,12 +363,13 @@ static void read_stats(dp_t *dp, int32_t slot, dp_gate_stats_t *out)
     out->octets_in += f.octets_in;
     out->pkts_out += f.pkts_out;
     out->octets_out += f.octets_out;
+    out->drop_policer += f.drop_policer;
     out->fast_pkts_in = f.pkts_in;
     uint64_t ms = f.last_ns / 1000000u; /* both CLOCK_MONOTONIC */
     if (ms > out->last_rx_ms) out->last_rx_ms = ms;
     dp_rtpstat_t k;
     uint32_t arm = FP_ARM_OFF;
-    if (dp_fp_rtp_get(dp->fp, (uint32_t)slot, &k, &arm) == 0 && arm != FP_ARM_OFF) {
+    if (dp_fp_rtp_get(dp->fp, (uint32_t)slot, &k, NULL, &arm) == 0 && arm != FP_ARM_OFF) {
         uint64_t lost = dp_rtpstat_lost(&k);
         out->rtp_lost = lost > side ? lost - side : 0;
         out->jitter_us = dp_rtpstat_jitter_us(&k);

@@ -178,10 +178,10 @@ static bool mode_sends(dp_mode_t m)
 
 /* The RTP channel of gate g (packets to g's local RTP port, out of the peer's RTP port) may
  * be relayed in the kernel when everything the socket path would do with a packet from its
- * accepted source is a plain rewrite and the loss/jitter accounting of fp_rtp: a peer that
- * sends, a known destination of the same family, one exact accepted source (the latched
- * one, or without latching the remote the gate sends to, when the filters admit it), no
- * policer, and no interception on either side (interception must see every packet). RTCP
+ * accepted source is a plain rewrite, the loss/jitter accounting and the policer of fp_rtp:
+ * a peer that sends, a known destination of the same family, one exact accepted source (the
+ * latched one, or without latching the remote the gate sends to, when the filters admit
+ * it), and no interception on either side (interception must see every packet). RTCP
  * is never offloaded: it is rare, and everything derived from it stays in the worker.
  * Anything else stays on the socket path. */
 static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, struct fp_chan *v)
@@ -189,7 +189,7 @@ static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, struct fp_
     if (g->fp_if <= 0 || g->peer < 0 || g->ch[0].fd < 0) return false;
     const dp_gate_t *p = &dp->gates[g->peer];
     if (g->tap.conf.active || p->tap.conf.active) return false;
-    if (g->pol.on || !mode_receives(g->mode) || !mode_sends(p->mode)) return false;
+    if (!mode_receives(g->mode) || !mode_sends(p->mode)) return false;
     const netaddr_t *dst = &p->ch[0].dest, *src = g->latch ? &g->ch[0].latched : &g->ch[0].dest;
     int fam = netaddr_family(&g->ch[0].local);
     if (!netaddr_is_set(dst) || netaddr_family(&p->ch[0].local) != fam) return false;
@@ -263,9 +263,11 @@ static void fp_off(dp_t *dp, dp_gate_t *g, int32_t slot)
     dp_fp_chan_del(dp->fp, &g->ch[0].local);
     dp_fp_rtp_arm(dp->fp, s, FP_ARM_HANDBACK);
     dp_rtpstat_t k;
-    if (dp_fp_rtp_get(dp->fp, s, &k, NULL) == 0) {
+    dp_pol_t pol; /* the kernel's bucket: RTCP meanwhile used the worker's copy (see docs) */
+    if (dp_fp_rtp_get(dp->fp, s, &k, &pol, NULL) == 0) {
         fp_merge(&k, &g->rs);
         g->rs = k;
+        g->pol = pol;
     }
     uint64_t buf[64 * sizeof(struct fp_stat) / 8]; /* the kernel's last packet counts as */
     struct fp_stat f;                               /* activity (hangterm, relatch) */
@@ -277,12 +279,13 @@ static void fp_off(dp_t *dp, dp_gate_t *g, int32_t slot)
     publish(dp, slot);
     dp_fp_rtp_arm(dp->fp, s, FP_ARM_OFF);
 }
-/* Offload the gate's RTP channel with entry v: its statistics go to the kernel first. */
+/* Offload the gate's RTP channel with entry v: its statistics and policer go to the kernel
+ * first. */
 static bool fp_put(dp_t *dp, dp_gate_t *g, int32_t slot, struct fp_chan *v)
 {
     uint32_t s = (uint32_t)slot;
     v->gen = fp_next_gen();
-    if (dp_fp_rtp_put(dp->fp, s, &g->rs) == 0 && dp_fp_rtp_arm(dp->fp, s, v->gen) == 0 &&
+    if (dp_fp_rtp_put(dp->fp, s, &g->rs, &g->pol) == 0 && dp_fp_rtp_arm(dp->fp, s, v->gen) == 0 &&
         dp_fp_chan_set(dp->fp, &g->ch[0].local, v) == 0) {
         memset(&g->rs, 0, sizeof(g->rs)); /* from here: only what the worker still sees */
         g->fp_on[0] = true;

@@ -261,15 +261,38 @@ int dp_fp_stat_read(dp_fp_t *fp, uint32_t slot, struct fp_stat *out, void *buf)
         out->octets_in += s->octets_in;
         out->pkts_out += s->pkts_out;
         out->octets_out += s->octets_out;
+        out->drop_policer += s->drop_policer;
         if (s->last_ns > out->last_ns) out->last_ns = s->last_ns;
     }
     return 0;
 }
 
-int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs)
+static void bucket_out(struct fp_bucket *o, const dp_bucket_t *b)
+{
+    o->tokens_nb = b->tokens_nb;
+    o->depth_nb = b->depth_nb;
+    o->full_ns = b->full_ns;
+    o->last_ns = b->last_ns;
+    o->rate = b->rate;
+}
+
+static void bucket_in(dp_bucket_t *b, const struct fp_bucket *o)
+{
+    b->tokens_nb = o->tokens_nb;
+    b->depth_nb = o->depth_nb;
+    b->full_ns = o->full_ns;
+    b->last_ns = o->last_ns;
+    b->rate = o->rate;
+}
+
+int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs, const dp_pol_t *pol)
 {
     struct fp_rtp k;
     memset(&k, 0, sizeof(k));
+    k.pol_on = pol->on;
+    k.pol_two_rate = pol->two_rate;
+    bucket_out(&k.pol_c, &pol->c);
+    bucket_out(&k.pol_p, &pol->p);
     k.init = rs->init;
     k.pt = rs->pt;
     k.max_seq = rs->max_seq;
@@ -296,11 +319,18 @@ int dp_fp_hold(dp_fp_t *fp, uint32_t slot, uint32_t on)
     return bpf_map_update_elem(fp->hold_fd, &slot, &on, BPF_ANY) < 0 ? -errno : 0;
 }
 
-int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, uint32_t *arm)
+int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, dp_pol_t *pol, uint32_t *arm)
 {
     struct fp_rtp k;
     if (arm && bpf_map_lookup_elem(fp->arm_fd, &slot, arm) < 0) return -errno;
     if (bpf_map_lookup_elem_flags(fp->rtp_fd, &slot, &k, BPF_F_LOCK) < 0) return -errno;
+    if (pol) {
+        memset(pol, 0, sizeof(*pol));
+        pol->on = k.pol_on;
+        pol->two_rate = k.pol_two_rate;
+        bucket_in(&pol->c, &k.pol_c);
+        bucket_in(&pol->p, &k.pol_p);
+    }
     memset(rs, 0, sizeof(*rs));
     rs->init = k.init;
     rs->pt = k.pt;

@@ -43,13 +43,14 @@ int dp_fp_stat_reset(dp_fp_t *fp, uint32_t slot);
  * dp_fp_stat_bufsize() bytes (one per thread). */
 int dp_fp_stat_read(dp_fp_t *fp, uint32_t slot, struct fp_stat *out, void *buf);
 
-/* RTP loss and jitter state of slot's offloaded channel (see docs/dataplane.md, "Statistics
- * handover"). put: write rs into the kernel's state (under its lock); arm: set fp_arm[slot]
- * (FP_ARM_OFF, FP_ARM_HANDBACK or a channel generation); get: the kernel's state (a copy
- * taken under its lock) and fp_arm[slot] when arm is not NULL. 0 or -errno. */
-int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs);
+/* RTP loss and jitter state and policer of slot's offloaded channel (see docs/dataplane.md,
+ * "Handover"). put: write rs and pol into the kernel's state (under its lock); arm: set
+ * fp_arm[slot] (FP_ARM_OFF, FP_ARM_HANDBACK or a channel generation); get: the kernel's state
+ * (a copy taken under its lock; pol when not NULL) and fp_arm[slot] when arm is not NULL.
+ * 0 or -errno. */
+int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs, const dp_pol_t *pol);
 int dp_fp_rtp_arm(dp_fp_t *fp, uint32_t slot, uint32_t arm);
-int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, uint32_t *arm);
+int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, dp_pol_t *pol, uint32_t *arm);
 /* Hold (on = 1) or release (0) slot's offloaded channel: while held the program leaves its
  * packets to the socket path. The control thread holds a gate and its peer before it queues
  * a modify; the worker releases them once it has applied it. 0 or -errno. */

@@ -4,8 +4,9 @@
  * everything the fast path must not carry (RTCP, a wrong source, a changed Remote, a closed
  * peer, an intercepted gate) still goes through the workers.
  * Needs root (BPF); skipped with the reason otherwise. Gate 1 (A) faces X, gate 2 (B) faces
- * Y. Ports: DP_TEST_PORT + 3000..3149. */
+ * Y. Ports: DP_TEST_PORT + 3000..3159. */
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 
@@ -608,6 +609,93 @@ static void hang_detection_sees_kernel_relayed_media(void **st)
     dp_stop(dp);
 }
 
+/* ---- the policer in the kernel ---- */
+
+/* Send 212-byte RTP packets (sequence from *seq) from fd to `to` at `rate` bytes/s for ms;
+ * returns how many were sent. */
+static int paced_send(int fd, const netaddr_t *to, uint16_t *seq, uint32_t rate, unsigned ms)
+{
+    uint64_t t0 = t_now_ms(), sent = 0;
+    for (;;) {
+        uint64_t now = t_now_ms();
+        if (now - t0 >= ms) break;
+        uint64_t due = (now - t0 + 1) * rate / 1000 / 212;
+        while (sent < due) {
+            t_send_rtp(fd, to, (*seq)++, 200);
+            sent++;
+        }
+        t_sleep_ms(1);
+    }
+    return (int)sent;
+}
+
+/* Drain fd; the span in ms between the kernel arrival times of the first and last datagram. */
+static double drain_span_ms(int fd, int *count)
+{
+    uint8_t b[2048], cbuf[256];
+    double first = -1, last = -1;
+    *count = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 300) != 1) break;
+        struct iovec iov = {b, sizeof(b)};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                           .msg_controllen = sizeof(cbuf)};
+        if (recvmsg(fd, &m, 0) < 0) break;
+        (*count)++;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            last = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+            if (first < 0) first = last;
+        }
+    }
+    return last - first;
+}
+
+/* A policed gate is offloaded; the kernel's token bucket (dp_pol_admit's) holds the rate
+ * within 5 % of sdr, and after the offload is withdrawn the worker goes on with the kernel's
+ * bucket, not a fresh full one: over both halves the accepted bytes are one burst (mbs) plus
+ * sdr x time. (A bucket refilled at the handback would add another 20,000 bytes, +17 %.) */
+static void policed_gate_is_offloaded_and_its_bucket_handed_back(void **st)
+{
+    FP_START(dp, 0);
+    uint16_t pa = t_port(3150), pb = t_port(3152), px = t_port(3154), py = t_port(3156);
+    dp_gate_req_t ra = t_req(1, 8, LO, pa, LO, px), rb = t_req(2, 8, LO, pb, LO, py);
+    ra.policer = (dp_policer_t){.on = true, .sdr = 40000, .mbs = 20000};
+    assert_int_equal(dp_gate_open(dp, &ra), 0);
+    assert_int_equal(dp_gate_open(dp, &rb), 0);
+    int x = t_ep(LO, px), y = t_ep(LO, py), one = 1;
+    setsockopt(y, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    netaddr_t a = t_addr(LO, pa);
+    settle(dp);
+    uint16_t seq = 0;
+    int sent = paced_send(x, &a, &seq, 80000, 1500); /* twice the rate, in the kernel */
+    dp_gate_stats_t s = t_stats(dp, 1);
+    assert_true(s.drop_policer > 0);
+    assert_int_equal(s.pkts_in + s.drop_policer, sent);
+    assert_int_equal(s.fast_pkts_in, s.pkts_in); /* every packet decided in the kernel */
+    assert_int_equal(s.rtp_lost, 0); /* policed packets were received: not lost */
+    uint64_t fast = s.fast_pkts_in;
+    ra.tap = (li_tap_conf_t){.active = true, .cid = 77, .ntargets = 1, .targets = {3}};
+    assert_int_equal(dp_gate_modify(dp, &ra, DP_MOD_TAP), 0); /* withdrawn */
+    sent += paced_send(x, &a, &seq, 80000, 1500);
+    s = t_stats(dp, 1);
+    int got;
+    double ms = drain_span_ms(y, &got);
+    assert_int_equal(got, (int)s.pkts_in);
+    assert_int_equal(s.pkts_in + s.drop_policer, sent);
+    assert_true(s.fast_pkts_in == fast && s.pkts_in > fast); /* the second half in the worker */
+    double rate = ((double)s.octets_in - 20000) * 1000.0 / ms;
+    print_message("accepted %.0f B/s for 40000 B/s over %.0f ms (%.2f %%)\n", rate, ms,
+                  100.0 * (rate - 40000) / 40000);
+    assert_true(rate >= 40000 * 0.95 && rate <= 40000 * 1.05);
+    close(x);
+    close(y);
+    dp_stop(dp);
+}
+
 /* ---- between namespaces: the redirect towards a non-local remote ---- */
 
 static int sh(const char *cmd)
@@ -734,6 +822,7 @@ int main(void)
         cmocka_unit_test(intercepted_gate_is_never_offloaded),
         cmocka_unit_test(ipv6_gates_are_offloaded_too),
         cmocka_unit_test(hang_detection_sees_kernel_relayed_media),
+        cmocka_unit_test(policed_gate_is_offloaded_and_its_bucket_handed_back),
         cmocka_unit_test(gates_between_namespaces_are_redirected_out_of_the_peer_interface),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

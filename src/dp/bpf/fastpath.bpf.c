@@ -160,10 +160,43 @@ static __always_inline void rtp_update(struct fp_rtp *s, __u8 pt, __u16 seq, __u
     s->prev_ts = ts;
 }
 
-/* Account the RTP packet p (12 bytes readable) in its stream's state. False when the channel
- * entry is not the one that owns the state (being withdrawn or replaced): the socket path
- * takes the packet then. */
-static __always_inline int rtp_account(const struct fp_chan *v, const __u8 *p)
+/* ---- the policer: dp_pkt.c's dp_pol_admit, line for line ---- */
+
+static __always_inline void bucket_refill(struct fp_bucket *b, __u64 now)
+{
+    __u64 el = now > b->last_ns ? now - b->last_ns : 0;
+    b->last_ns = now;
+    if (el >= b->full_ns) { /* also keeps el * rate below depth_nb + rate: no overflow */
+        b->tokens_nb = b->depth_nb;
+        return;
+    }
+    __u64 t = b->tokens_nb + el * b->rate;
+    b->tokens_nb = t > b->depth_nb ? b->depth_nb : t;
+}
+
+/* Called with s->lock held. */
+static __always_inline int pol_admit(struct fp_rtp *s, __u32 len, __u64 now)
+{
+    if (!s->pol_on) return 1;
+    __u64 need = (__u64)len * NS_PER_S;
+    bucket_refill(&s->pol_c, now);
+    if (s->pol_c.tokens_nb < need) return 0;
+    if (s->pol_two_rate) {
+        bucket_refill(&s->pol_p, now);
+        if (s->pol_p.tokens_nb < need) return 0;
+        s->pol_p.tokens_nb -= need;
+    }
+    s->pol_c.tokens_nb -= need;
+    return 1;
+}
+
+enum { FP_NOT_MINE = 0, FP_RELAY = 1, FP_POLICED = 2 };
+
+/* Account the RTP packet p (12 bytes readable, len bytes of UDP payload) in its stream's
+ * state, then police it, as the worker does (loss and jitter count every received packet,
+ * the policer comes last). FP_NOT_MINE when the gate is held or the channel entry is not the
+ * one that owns the state (being withdrawn or replaced): the socket path takes the packet. */
+static __always_inline int rtp_account(const struct fp_chan *v, const __u8 *p, __u32 len)
 {
     __u8 pt = p[1] & 0x7f;
     __u16 seq = (__u16)(p[2] << 8 | p[3]);
@@ -171,16 +204,31 @@ static __always_inline int rtp_account(const struct fp_chan *v, const __u8 *p)
     __u32 ssrc = (__u32)p[8] << 24 | (__u32)p[9] << 16 | (__u32)p[10] << 8 | p[11];
     __u32 k = v->rx_slot, gen = v->gen;
     __u32 *hold = bpf_map_lookup_elem(&fp_hold, &k);
-    if (!hold || *hold) return 0;
+    if (!hold || *hold) return FP_NOT_MINE;
     __u64 now = bpf_ktime_get_ns();
     __u32 *arm = bpf_map_lookup_elem(&fp_arm, &k);
     struct fp_rtp *s = bpf_map_lookup_elem(&fp_rtp, &k);
-    if (!arm || !s) return 0;
+    if (!arm || !s) return FP_NOT_MINE;
+    int r = FP_NOT_MINE;
     bpf_spin_lock(&s->lock);
-    int mine = *arm == gen;
-    if (mine) rtp_update(s, pt, seq, ts, ssrc, now);
+    if (*arm == gen) {
+        rtp_update(s, pt, seq, ts, ssrc, now);
+        r = pol_admit(s, len, now) ? FP_RELAY : FP_POLICED;
+    }
     bpf_spin_unlock(&s->lock);
-    return mine;
+    return r;
+}
+
+/* A packet the policer refused: received media (last_ns), dropped and counted. */
+static __always_inline int policed(const struct fp_chan *v)
+{
+    __u32 k = v->rx_slot;
+    struct fp_stat *s = bpf_map_lookup_elem(&fp_stat, &k);
+    if (s) {
+        s->drop_policer++;
+        s->last_ns = bpf_ktime_get_ns();
+    }
+    return TC_ACT_SHOT;
 }
 
 /* RTP only (version 2, at least 12 bytes, not RTCP multiplexed on the RTP port). */
@@ -240,7 +288,10 @@ static __always_inline int do_v4(struct __sk_buff *skb)
     __u32 ulen = bpf_ntohs(udp->len);
     if (ulen < 8 + 12 || ulen > bpf_ntohs(ip->tot_len) - 20) return TC_ACT_UNSPEC;
     __u32 plen = ulen - 8;
-    if (!is_rtp(p, plen) || !rtp_account(v, p)) return TC_ACT_UNSPEC;
+    if (!is_rtp(p, plen)) return TC_ACT_UNSPEC;
+    int acc = rtp_account(v, p, plen);
+    if (acc == FP_NOT_MINE) return TC_ACT_UNSPEC;
+    if (acc == FP_POLICED) return policed(v);
 
     __be32 osrc = ip->saddr, odst = ip->daddr, nsrc, ndst;
     __builtin_memcpy(&nsrc, v->out_src.addr, 4);
@@ -303,7 +354,10 @@ static __always_inline int do_v6(struct __sk_buff *skb)
     __u32 ulen = bpf_ntohs(udp->len);
     if (ulen < 8 + 12 || ulen != bpf_ntohs(ip->payload_len)) return TC_ACT_UNSPEC;
     __u32 plen = ulen - 8;
-    if (!is_rtp(p, plen) || !rtp_account(v, p)) return TC_ACT_UNSPEC;
+    if (!is_rtp(p, plen)) return TC_ACT_UNSPEC;
+    int acc = rtp_account(v, p, plen);
+    if (acc == FP_NOT_MINE) return TC_ACT_UNSPEC;
+    if (acc == FP_POLICED) return policed(v);
 
     __u32 ucsum = ETH_LEN + 40 + 6;
     struct fp_chan c = *v;
