@@ -254,6 +254,22 @@ static __always_inline void count(const struct fp_chan *v, __u32 octets)
     }
 }
 
+#define FP_TAKE 1000 /* not a TC action */
+
+/* The part of the path both families share, once the packet is known to come from the
+ * accepted source of offloaded channel v: RTP only (RTCP to the socket path), accounted and
+ * policed in the stream's state, counted. FP_TAKE: the caller rewrites and relays it;
+ * anything else is the TC action to return. */
+static __always_inline int take(const struct fp_chan *v, const __u8 *p, __u32 plen)
+{
+    if (!is_rtp(p, plen)) return TC_ACT_UNSPEC;
+    int acc = rtp_account(v, p, plen);
+    if (acc == FP_NOT_MINE) return TC_ACT_UNSPEC;
+    if (acc == FP_POLICED) return policed(v);
+    count(v, plen);
+    return FP_TAKE;
+}
+
 static __always_inline int leave(__u32 ifindex)
 {
     if (ifindex == 0) return TC_ACT_OK;
@@ -287,11 +303,8 @@ static __always_inline int do_v4(struct __sk_buff *skb)
         return TC_ACT_UNSPEC; /* not the accepted source: the socket path decides */
     __u32 ulen = bpf_ntohs(udp->len);
     if (ulen < 8 + 12 || ulen > bpf_ntohs(ip->tot_len) - 20) return TC_ACT_UNSPEC;
-    __u32 plen = ulen - 8;
-    if (!is_rtp(p, plen)) return TC_ACT_UNSPEC;
-    int acc = rtp_account(v, p, plen);
-    if (acc == FP_NOT_MINE) return TC_ACT_UNSPEC;
-    if (acc == FP_POLICED) return policed(v);
+    int act = take(v, p, ulen - 8);
+    if (act != FP_TAKE) return act;
 
     __be32 osrc = ip->saddr, odst = ip->daddr, nsrc, ndst;
     __builtin_memcpy(&nsrc, v->out_src.addr, 4);
@@ -306,7 +319,6 @@ static __always_inline int do_v4(struct __sk_buff *skb)
     __u32 ucsum = ETH_LEN + 20 + 6;
     int f0 = BPF_F_MARK_MANGLED_0;
 
-    count(v, plen);
     __be16 nsport = v->out_src.port, ndport = v->out_dst.port;
     __u32 ifx = v->out_ifindex;
 
@@ -353,15 +365,11 @@ static __always_inline int do_v6(struct __sk_buff *skb)
         return TC_ACT_UNSPEC;
     __u32 ulen = bpf_ntohs(udp->len);
     if (ulen < 8 + 12 || ulen != bpf_ntohs(ip->payload_len)) return TC_ACT_UNSPEC;
-    __u32 plen = ulen - 8;
-    if (!is_rtp(p, plen)) return TC_ACT_UNSPEC;
-    int acc = rtp_account(v, p, plen);
-    if (acc == FP_NOT_MINE) return TC_ACT_UNSPEC;
-    if (acc == FP_POLICED) return policed(v);
+    int act = take(v, p, ulen - 8);
+    if (act != FP_TAKE) return act;
 
     __u32 ucsum = ETH_LEN + 40 + 6;
     struct fp_chan c = *v;
-    count(v, plen);
     __u32 i;
     /* addresses: eight 32-bit words, each folded into the UDP checksum (pseudo header) */
 #pragma unroll
