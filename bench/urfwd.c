@@ -244,6 +244,12 @@ static void *worker(void *arg) {
     fprintf(stderr, "urfwd: worker %ld: forwarded %llu, send errors %llu, receives re-armed %llu"
             " (out of buffers %llu)\n", id, (unsigned long long)w->rx, (unsigned long long)w->tx_err,
             (unsigned long long)w->rearm, (unsigned long long)w->nobufs);
+    /* the ring is torn down asynchronously and its fixed files would keep the sockets bound
+     * for a while after exit (the next run's bind fails): cancel, unregister, then exit */
+    struct io_uring_sync_cancel_reg cr = {.fd = -1, .flags = IORING_ASYNC_CANCEL_ANY,
+                                          .timeout = {.tv_sec = -1, .tv_nsec = -1}};
+    io_uring_register_sync_cancel(&w->ring, &cr);
+    io_uring_unregister_files(&w->ring);
     io_uring_queue_exit(&w->ring);
     return NULL;
 }
@@ -300,5 +306,6 @@ int main(int argc, char **argv) {
     printf("ready %d calls\n", nfs / 2);
     fflush(stdout);
     for (int i = 0; i < nthreads; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < nfs; i++) close(fs[i].fd);
     return 0;
 }
