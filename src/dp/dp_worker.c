@@ -279,6 +279,7 @@ static void fp_off(dp_t *dp, dp_gate_t *g, int32_t slot)
     publish(dp, slot);
     dp_fp_rtp_arm(dp->fp, s, FP_ARM_OFF);
 }
+
 /* Offload the gate's RTP channel with entry v: its statistics and policer go to the kernel
  * first. */
 static bool fp_put(dp_t *dp, dp_gate_t *g, int32_t slot, struct fp_chan *v)
