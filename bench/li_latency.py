@@ -39,6 +39,7 @@ import argparse  # noqa: E402
 import heapq  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
+import signal  # noqa: E402
 import struct  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -153,33 +154,28 @@ def read_raw(path):
     return st, lat, tx
 
 
-def matched(rows, chosen, out_a, out_b):
+def matched(rows, bycall, chosen, out_a, out_b):
     """Time-matched pairs: rows (send time, latency, call) of one run sorted by send time;
     every sample of a call in `chosen` is paired with the nearest-in-time sample of a call
-    not in `chosen` (each control used once at most per side). Latencies go to out_a (chosen)
+    not in `chosen` (with replacement: a control may serve two neighbours). Latencies go to out_a (chosen)
     and out_b (their controls). Both halves of a pair met the relay in the same moment, so a
     stall of the relay falls on both."""
     n = len(rows)
-    used = bytearray(n)
-    for i, (t, ns, c) in enumerate(rows):
-        if c not in chosen:
-            continue
+    for i in sorted(i for c in chosen for i in bycall.get(c, ())):
+        t, ns = rows[i][0], rows[i][1]
         best, bd = -1, None
         lo, hi = i - 1, i + 1
-        while lo >= 0 or hi < n:  # outward until a free control on each side (or the ends)
-            while lo >= 0 and (rows[lo][2] in chosen or used[lo]):
-                lo -= 1
-            while hi < n and (rows[hi][2] in chosen or used[hi]):
-                hi += 1
-            for j in (lo, hi):
-                if 0 <= j < n:
-                    d = abs(rows[j][0] - t)
-                    if bd is None or d < bd:
-                        best, bd = j, d
-            break
+        while lo >= 0 and rows[lo][2] in chosen:  # nearest control before and after
+            lo -= 1
+        while hi < n and rows[hi][2] in chosen:
+            hi += 1
+        for j in (lo, hi):
+            if 0 <= j < n:
+                d = abs(rows[j][0] - t)
+                if bd is None or d < bd:
+                    best, bd = j, d
         if best < 0:
             continue
-        used[best] = 1
         out_a.append(ns)
         out_b.append(rows[best][1])
 
@@ -286,11 +282,15 @@ def main():
     ap.add_argument("--gen-cpu", default="0")
     ap.add_argument("--relay-cpu", default="1")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--wait-quiet", type=float, default=300,
+    ap.add_argument("--wait-quiet", type=float, default=900,
                     help="before each arm, wait up to this long for other real-time processes "
-                         "(another benchmark) to end; arms that shared the machine are marked")
+                         "(another benchmark) to end; an arm run that shared the machine anyway "
+                         "is left out of the pooled figures (and counted)")
+    ap.add_argument("--keep-shared", action="store_true",
+                    help="pool arm runs that shared the machine too")
     ap.add_argument("--rt", type=int, default=1)
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop bgfd on the way out
     if args.rt and subprocess.run(["chrt", "-f", "10", "true"]).returncode == 0:
         cap.RT[:] = ["chrt", "-f", "10"]
     args.rtpgen = os.path.join(args.build, "bench", "rtpgen")
@@ -330,8 +330,10 @@ def main():
                 d = data[name]
                 d["k"] = k
                 d["stats"].append(st)
-                d["all"].extend(lat)
-                if k:
+                pooled = args.keep_shared or not st["foreign_rt"]
+                if pooled:
+                    d["all"].extend(lat)
+                if k and pooled:
                     unt = [c for c in range(N) if c not in tapped]
                     rng.shuffle(unt)
                     half = set(unt[: len(unt) // 2])
@@ -346,8 +348,11 @@ def main():
                             percall.setdefault(c, array("I")).append(ns)
                     d["calls"].append(list(percall.values()))
                     rows = sorted(zip(tx, lat, (s >> 1 for s in streams)))
-                    matched(rows, tapped, d["mt"], d["mc"])
-                    d["rows"].append((rows, unt))
+                    bycall = {}
+                    for i, row in enumerate(rows):
+                        bycall.setdefault(row[2], []).append(i)
+                    matched(rows, bycall, tapped, d["mt"], d["mc"])
+                    d["rows"].append((rows, bycall, unt))
                 exp = k * 2 * targets / (2.0 * N)  # copies per forwarded packet, expected
                 line.append("%s p50 %.1f p99 %.1f loss+late %.3f%%%s%s" % (
                     name, st["p50_us"], st["p99_us"], st["lost_or_late_pct"],
@@ -364,13 +369,15 @@ def main():
     for name, pc, targets in arms:
         d = data[name]
         r = {"all": pcts(d["all"]), "tapped_calls": d["k"], "targets": targets,
+             "runs": len(d["stats"]),
              "packets_sent": int(sum(s["sent"] for s in d["stats"])),
              "loss_or_late_pct_max": max(s["lost_or_late_pct"] for s in d["stats"]),
              "ktx_missing": int(sum(s.get("ktx_missing", 0) for s in d["stats"])),
              "sink_pkts": int(sum(s["sink_pkts"] for s in d["stats"])),
              "recv_all": int(sum(s["recv_all"] for s in d["stats"])),
              "taps_status": [int(s["taps_status"]) for s in d["stats"]],
-             "arms_shared": sum(1 for s in d["stats"] if s["foreign_rt"])}
+             "arms_shared": sum(1 for s in d["stats"] if s["foreign_rt"]),
+             "round_p99_us": [s["p99_us"] for s in d["stats"]]}
         if d["k"]:
             for g in ("tapped", "untapped", "u1", "u2"):
                 r[g] = pcts(d[g])
@@ -395,8 +402,8 @@ def main():
             draws = max(5, min(args.perm, int(2e6 // max(1, len(d["mt"])))))
             for _ in range(draws):
                 a, b = array("I"), array("I")
-                for rows, unt in d["rows"]:
-                    matched(rows, set(rng.sample(unt, min(d["k"], len(unt) // 2))), a, b)
+                for rows, bycall, unt in d["rows"]:
+                    matched(rows, bycall, set(rng.sample(unt, min(d["k"], len(unt) // 2))), a, b)
                 mnull.append(p99_fast(a) - p99_fast(b))
             r["matched_null_p99_diff"] = spread(mnull)
         res["arms"][name] = r
@@ -466,7 +473,10 @@ def main():
                             rows))
     shared = sum(r["arms_shared"] for r in res["arms"].values())
     if shared:
-        print("note: %d arm runs shared the machine with another real-time process" % shared)
+        print("note: %d arm runs shared the machine with another real-time process%s" % (
+            shared, " (pooled anyway)" if args.keep_shared else " and are left out: %s" % ", ".join(
+                "%s %d of %d" % (n, r["arms_shared"], r["runs"])
+                for n, r in res["arms"].items() if r["arms_shared"])))
     miss = sum(r["ktx_missing"] for r in res["arms"].values())
     if miss:
         print("note: %d received packets had no TX timestamp (no sample)" % miss)
