@@ -154,30 +154,24 @@ def read_raw(path):
     return st, lat, tx
 
 
-def matched(rows, bycall, chosen, out_a, out_b):
-    """Time-matched pairs: rows (send time, latency, call) of one run sorted by send time;
-    every sample of a call in `chosen` is paired with the nearest-in-time sample of a call
-    not in `chosen` (with replacement: a control may serve two neighbours). Latencies go to out_a (chosen)
-    and out_b (their controls). Both halves of a pair met the relay in the same moment, so a
-    stall of the relay falls on both."""
+def neighbours(rows, bycall, chosen, out_a, out_b, out_c):
+    """rows: (send time, latency, call) of one run, sorted by kernel send time. For every
+    sample of a call in `chosen`: its latency to out_a, the latency of the nearest earlier
+    sample of a call not in `chosen` to out_b, and of the nearest later one to out_c. The
+    three met the relay in the same moment (a stall falls on all three); the earlier one was
+    relayed before the chosen packet, the later one after it (and after its copies)."""
     n = len(rows)
     for i in sorted(i for c in chosen for i in bycall.get(c, ())):
-        t, ns = rows[i][0], rows[i][1]
-        best, bd = -1, None
         lo, hi = i - 1, i + 1
-        while lo >= 0 and rows[lo][2] in chosen:  # nearest control before and after
+        while lo >= 0 and rows[lo][2] in chosen:
             lo -= 1
         while hi < n and rows[hi][2] in chosen:
             hi += 1
-        for j in (lo, hi):
-            if 0 <= j < n:
-                d = abs(rows[j][0] - t)
-                if bd is None or d < bd:
-                    best, bd = j, d
-        if best < 0:
+        if lo < 0 or hi >= n:
             continue
-        out_a.append(ns)
-        out_b.append(rows[best][1])
+        out_a.append(rows[i][1])
+        out_b.append(rows[lo][1])
+        out_c.append(rows[hi][1])
 
 
 def foreign_rt(mine):
@@ -210,9 +204,8 @@ def wait_quiet(args, bgfd):
     return seen
 
 
-def run_arm(args, bgfd, n, tapped, targets, tag):
+def run_arm(args, bgfd, n, tapped, targets, raw):
     path = os.path.join(args.out, "li-calls.txt")
-    raw = os.path.join(args.out, "li-latency.raw")
     busy = wait_quiet(args, bgfd)
     bgfd.prepare(n, tapped, targets, path)
     try:
@@ -228,8 +221,7 @@ def run_arm(args, bgfd, n, tapped, targets, tag):
     st["taps_status"] = taps
     after = foreign_rt({os.getpid(), bgfd.p.pid})
     st["foreign_rt"] = sorted(set(busy + after))
-    streams, lat, tx = read_raw(raw)
-    return st, streams, lat, tx
+    return st
 
 
 def pct_sorted(a, p):
@@ -262,6 +254,214 @@ def spread(xs):
             "median_abs": sorted(abs(x) for x in xs)[n // 2]}
 
 
+def measure(args, arms, rng, rawdir):
+    """Run the rounds; every arm run's samples go to rawdir, described in the manifest."""
+    N = args.calls
+    man = []
+    bgfd = Bgfd(args)
+    t0 = time.monotonic()
+    try:
+        for rnd in range(args.rounds):
+            order = arms[:]
+            rng.shuffle(order)
+            line = []
+            for name, pc, targets in order:
+                k = int(round(N * pc / 100.0)) if pc else 0
+                if pc and not k:
+                    k = 1
+                tapped = sorted(rng.sample(range(N), k))
+                raw = os.path.join(rawdir, "r%02d-%s.raw" % (rnd + 1, name.replace(" ", "-")
+                                                            .replace("%", "pc")))
+                st = run_arm(args, bgfd, N, set(tapped), targets, raw)
+                man.append({"round": rnd + 1, "arm": name, "k": k, "targets": targets,
+                            "tapped": tapped, "raw": os.path.basename(raw), "stats": st})
+                exp = k * 2 * targets / (2.0 * N)  # copies per forwarded packet, expected
+                line.append("%s p50 %.1f p99 %.1f loss+late %.3f%%%s%s" % (
+                    name, st["p50_us"], st["p99_us"], st["lost_or_late_pct"],
+                    " SHARED with " + ",".join(st["foreign_rt"]) if st["foreign_rt"] else "",
+                    " copies/pkt %.4f (expected %.4f) taps %d" % (
+                        st["sink_pkts"] / max(1, st["recv_all"]), exp, st["taps_status"])
+                    if k else ""))
+            print("  round %2d: %s" % (rnd + 1, " | ".join(line)), flush=True)
+    finally:
+        bgfd.close()
+    return man, round(time.monotonic() - t0, 1)
+
+
+def analyse(args, arms, man, rawdir, rng):
+    N = args.calls
+    data = {a: {"all": array("I"), "tapped": array("I"), "untapped": array("I"),
+                "u1": array("I"), "u2": array("I"), "calls": [], "k": 0, "runs": [],
+                "na": array("I"), "nb": array("I"), "nc": array("I"), "rows": [],
+                "round_p99": []} for a, _, _ in arms}
+    for e in man:
+        d = data[e["arm"]]
+        st = e["stats"]
+        d["k"] = e["k"]
+        d["runs"].append(st)
+        if st["foreign_rt"] and not args.keep_shared:
+            continue
+        streams, lat, tx = read_raw(os.path.join(rawdir, e["raw"]))
+        d["all"].extend(lat)
+        d["round_p99"].append(p99_fast(lat))
+        if not e["k"]:
+            continue
+        tapped = set(e["tapped"])
+        unt = [c for c in range(N) if c not in tapped]
+        rng.shuffle(unt)
+        half = set(unt[: len(unt) // 2])
+        percall = {}
+        for s_, ns in zip(streams, lat):
+            c = s_ >> 1
+            if c in tapped:
+                d["tapped"].append(ns)
+            else:
+                d["untapped"].append(ns)
+                (d["u1"] if c in half else d["u2"]).append(ns)
+                percall.setdefault(c, array("I")).append(ns)
+        d["calls"].append(list(percall.values()))
+        rows = sorted(zip(tx, lat, (s_ >> 1 for s_ in streams)))
+        bycall = {}
+        for i, row in enumerate(rows):
+            bycall.setdefault(row[2], []).append(i)
+        neighbours(rows, bycall, tapped, d["na"], d["nb"], d["nc"])
+        d["rows"].append((rows, bycall, unt))
+
+    res = {"calls": N, "rounds": args.rounds, "measure_s": args.measure,
+           "bound_us": args.bound_us, "arms": {}}
+    for name, pc, targets in arms:
+        d = data[name]
+        runs = d["runs"]
+        rp = sorted(d["round_p99"])
+        r = {"all": pcts(d["all"]), "tapped_calls": d["k"], "targets": targets,
+             "runs": len(runs), "runs_pooled": len(rp),
+             "round_p99_median_us": rp[len(rp) // 2] if rp else float("nan"),
+             "packets_sent": int(sum(s["sent"] for s in runs)),
+             "loss_or_late_pct_max": max(s["lost_or_late_pct"] for s in runs),
+             "ktx_missing": int(sum(s.get("ktx_missing", 0) for s in runs)),
+             "sink_pkts": int(sum(s["sink_pkts"] for s in runs)),
+             "recv_all": int(sum(s["recv_all"] for s in runs)),
+             "taps_status": [int(s["taps_status"]) for s in runs],
+             "arms_shared": sum(1 for s in runs if s["foreign_rt"])}
+        if d["k"] and d["calls"]:
+            for g in ("tapped", "untapped", "u1", "u2"):
+                r[g] = pcts(d[g])
+            # size-matched null: m = min(k, half the untapped) random untapped calls per
+            # run, pooled, against the other untapped calls: how far a p99 difference moves
+            # by chance with a set as large as the tapped one
+            null = []
+            for _ in range(args.perm):
+                a, b = array("I"), array("I")
+                for calls in d["calls"]:
+                    idx = list(range(len(calls)))
+                    rng.shuffle(idx)
+                    m = min(d["k"], len(calls) // 2)
+                    for j, ci in enumerate(idx):
+                        (a if j < m else b).extend(calls[ci])
+                null.append(p99_fast(a) - p99_fast(b))
+            r["null_p99_diff"] = spread(null)
+            # neighbours in send time: tapped packet, the untapped one just before it, the
+            # untapped one just after it; null: the same for random untapped calls
+            r["nb_tapped"], r["nb_before"], r["nb_after"] = (pcts(d["na"]), pcts(d["nb"]),
+                                                               pcts(d["nc"]))
+            n_ab, n_cb, n_cb50 = [], [], []
+            draws = max(5, min(args.perm, int(2e6 // max(1, len(d["na"])))))
+            for _ in range(draws):
+                a, b, c = array("I"), array("I"), array("I")
+                for rows, bycall, unt in d["rows"]:
+                    neighbours(rows, bycall, set(rng.sample(unt, min(d["k"], len(unt) // 2))),
+                               a, b, c)
+                n_ab.append(p99_fast(a) - p99_fast(b))
+                n_cb.append(p99_fast(c) - p99_fast(b))
+                n_cb50.append(pcts(c)["p50"] - pcts(b)["p50"])
+            r["nb_null_tapped_before_p99"] = spread(n_ab)
+            r["nb_null_after_before_p99"] = spread(n_cb)
+            r["nb_null_after_before_p50"] = spread(n_cb50)
+        res["arms"][name] = r
+    return res
+
+
+def report(args, res):
+    B = args.bound_us
+    A = res["arms"]
+    print("\nLatency through bgfd, kernel TX to kernel RX timestamp, pooled over %d rounds "
+          "(N=%d calls):" % (args.rounds, args.calls))
+    rows = []
+    for name, r in A.items():
+        groups = [("all packets", r["all"])]
+        if "tapped" in r:
+            groups += [("tapped-call originals (%d calls)" % r["tapped_calls"], r["tapped"]),
+                       ("untapped-call originals", r["untapped"]),
+                       ("untapped, random half 1", r["u1"]), ("untapped, random half 2", r["u2"])]
+        for g, q in groups:
+            rows.append([name, g, q["n"], "%.1f" % q["p50"], "%.1f" % q["p99"], "%.1f" % q["p999"]])
+    print(cap.fmt_table(["arm", "packets", "samples", "p50 us", "p99 us", "p99.9 us"], rows))
+
+    print("\nSame run, tapped against untapped calls (through the same worker at the same time):")
+    rows = []
+    for name, r in A.items():
+        if "tapped" not in r:
+            continue
+        dt = r["tapped"]["p99"] - r["untapped"]["p99"]
+        aa = r["u2"]["p99"] - r["u1"]["p99"]
+        nl = r["null_p99_diff"]
+        rows.append([name, "%+.1f" % (r["tapped"]["p50"] - r["untapped"]["p50"]), "%+.1f" % dt,
+                     "%+.1f" % (r["tapped"]["p999"] - r["untapped"]["p999"]), "%+.1f" % aa,
+                     "[%+.1f, %+.1f]" % (nl["lo95"], nl["hi95"]),
+                     "yes" if abs(dt) <= B else "no",
+                     "yes" if abs(aa) < B else "no", "yes" if nl["abs95"] < B else "no",
+                     "%.4f" % (r["sink_pkts"] / max(1, r["recv_all"]))])
+    print(cap.fmt_table(["arm", "tapped-untapped p50", "p99", "p99.9", "A/A halves p99",
+                         "null p99 95% (same size)", "|p99 diff| <= %g us" % B,
+                         "A/A < %g us" % B, "null < %g us" % B, "copies/pkt"], rows))
+
+    print("\nSame run, neighbours in send time (each tapped packet, the untapped packet sent "
+          "just before it and the one just after it; null: random untapped calls, as many):")
+    rows = []
+    for name, r in A.items():
+        if "nb_tapped" not in r:
+            continue
+        t, b, a = r["nb_tapped"], r["nb_before"], r["nb_after"]
+        n1, n2, n3 = (r["nb_null_tapped_before_p99"], r["nb_null_after_before_p99"],
+                      r["nb_null_after_before_p50"])
+        rows.append([name, t["n"], "%.1f / %.1f / %.1f" % (t["p50"], b["p50"], a["p50"]),
+                     "%.1f / %.1f / %.1f" % (t["p99"], b["p99"], a["p99"]),
+                     "%+.1f [%+.1f, %+.1f]" % (t["p99"] - b["p99"], n1["lo95"], n1["hi95"]),
+                     "yes" if abs(t["p99"] - b["p99"]) <= B else "no",
+                     "%+.1f [%+.1f, %+.1f]" % (a["p50"] - b["p50"], n3["lo95"], n3["hi95"]),
+                     "%+.1f [%+.1f, %+.1f]" % (a["p99"] - b["p99"], n2["lo95"], n2["hi95"])])
+    print(cap.fmt_table(["arm", "triples", "p50 tapped / before / after",
+                         "p99 tapped / before / after", "p99 tapped-before [null 95%]",
+                         "<= %g us" % B, "p50 after-before [null 95%]",
+                         "p99 after-before [null 95%]"], rows))
+
+    if "none" in A:
+        print("\nSeparate runs (every packet of an arm against every packet of 'none'; the "
+              "median of the per-run p99s beside the pooled p99):")
+        rows = []
+        a = A["none"]
+        for name, r in A.items():
+            if name == "none":
+                continue
+            q = r["all"]
+            dp = q["p99"] - a["all"]["p99"]
+            rows.append([name + " - none", "%+.1f" % (q["p50"] - a["all"]["p50"]), "%+.1f" % dp,
+                         "%+.1f" % (q["p999"] - a["all"]["p999"]),
+                         "%+.1f" % (r["round_p99_median_us"] - a["round_p99_median_us"]),
+                         "yes" if abs(dp) <= B else "no"])
+        print(cap.fmt_table(["difference", "p50 us", "p99 us", "p99.9 us",
+                             "median run p99 us", "|p99| <= %g us" % B], rows))
+    shared = sum(r["arms_shared"] for r in A.values())
+    if shared:
+        print("note: %d arm runs shared the machine with another real-time process%s" % (
+            shared, " (pooled anyway)" if args.keep_shared else " and are left out: %s" % ", ".join(
+                "%s %d of %d" % (n, r["arms_shared"], r["runs"])
+                for n, r in A.items() if r["arms_shared"])))
+    miss = sum(r["ktx_missing"] for r in A.values())
+    if miss:
+        print("note: %d received packets had no TX timestamp (no sample)" % miss)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build")
@@ -273,8 +473,8 @@ def main():
     ap.add_argument("--warmup", type=float, default=0.5)
     ap.add_argument("--ramp", type=float, default=0.5)
     ap.add_argument("--socks", type=int, default=8)
-    ap.add_argument("--mixed", default="1x7,50x1",
-                    help="same-run arms, PERCENTxTARGETS, comma-separated (e.g. 1x7,50x1,10x7)")
+    ap.add_argument("--mixed", default="1x7,10x7,50x1",
+                    help="same-run arms, PERCENTxTARGETS, comma-separated")
     ap.add_argument("--no-separate", action="store_true", help="leave out the none/none2 arms")
     ap.add_argument("--max-gates", type=int, default=9600)
     ap.add_argument("--perm", type=int, default=40, help="permutation draws for the nulls")
@@ -288,198 +488,49 @@ def main():
                          "is left out of the pooled figures (and counted)")
     ap.add_argument("--keep-shared", action="store_true",
                     help="pool arm runs that shared the machine too")
+    ap.add_argument("--from", dest="from_dir", metavar="DIR",
+                    help="measure nothing: analyse DIR/li-raw (a previous run's samples) again")
     ap.add_argument("--rt", type=int, default=1)
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop bgfd on the way out
-    if args.rt and subprocess.run(["chrt", "-f", "10", "true"]).returncode == 0:
-        cap.RT[:] = ["chrt", "-f", "10"]
-    args.rtpgen = os.path.join(args.build, "bench", "rtpgen")
-    args.licn = os.path.join(args.build, "bgf-licn")
-    os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
+    if args.from_dir:
+        rawdir = os.path.join(args.from_dir, "li-raw")
+        with open(os.path.join(rawdir, "manifest.json")) as f:
+            m = json.load(f)
+        for k in ("calls", "rounds", "measure", "mixed"):
+            setattr(args, k, m["args"][k])
+        args.no_separate = m["args"]["no_separate"]
+        man, elapsed = m["runs"], m["elapsed_s"]
+    else:
+        rawdir = os.path.join(args.out, "li-raw")
     mixed = []
-    for m in args.mixed.split(","):
-        if m:
-            p, t = m.lower().split("x")
+    for x in args.mixed.split(","):
+        if x:
+            p, t = x.lower().split("x")
             mixed.append(("mixed %s%%x%s" % (p, t), float(p), int(t)))
     arms = ([] if args.no_separate else [("none", 0.0, 0), ("none2", 0.0, 0)]) + mixed
-    N = args.calls
-    # per arm: all packets; per mixed arm also tapped / untapped / halves U1, U2, and per
-    # round the untapped calls' samples (for the size-matched permutation null)
-    data = {a: {"all": array("I"), "tapped": array("I"), "untapped": array("I"),
-                "u1": array("I"), "u2": array("I"), "calls": [], "k": 0, "stats": [],
-                "mt": array("I"), "mc": array("I"), "rows": []}
-            for a, _, _ in arms}
-    bgfd = Bgfd(args)
-    t0 = time.monotonic()
-    print("li_latency: bgfd, N=%d calls, %d rounds of %.1f s, arms %s; generator CPU %s, "
-          "bgfd CPU %s, %s; latency from kernel TX/RX timestamps (rtpgen -K)"
-          % (N, args.rounds, args.measure, ", ".join(a for a, _, _ in arms), args.gen_cpu,
-             args.relay_cpu, "SCHED_FIFO" if cap.RT else "normal scheduling"), flush=True)
-    try:
-        for rnd in range(args.rounds):
-            order = arms[:]
-            rng.shuffle(order)
-            line = []
-            for name, pc, targets in order:
-                k = int(round(N * pc / 100.0)) if pc else 0
-                if pc and not k:
-                    k = 1
-                tapped = set(rng.sample(range(N), k))
-                st, streams, lat, tx = run_arm(args, bgfd, N, tapped, targets, name)
-                d = data[name]
-                d["k"] = k
-                d["stats"].append(st)
-                pooled = args.keep_shared or not st["foreign_rt"]
-                if pooled:
-                    d["all"].extend(lat)
-                if k and pooled:
-                    unt = [c for c in range(N) if c not in tapped]
-                    rng.shuffle(unt)
-                    half = set(unt[: len(unt) // 2])
-                    percall = {}
-                    for s, ns in zip(streams, lat):
-                        c = s >> 1
-                        if c in tapped:
-                            d["tapped"].append(ns)
-                        else:
-                            d["untapped"].append(ns)
-                            (d["u1"] if c in half else d["u2"]).append(ns)
-                            percall.setdefault(c, array("I")).append(ns)
-                    d["calls"].append(list(percall.values()))
-                    rows = sorted(zip(tx, lat, (s >> 1 for s in streams)))
-                    bycall = {}
-                    for i, row in enumerate(rows):
-                        bycall.setdefault(row[2], []).append(i)
-                    matched(rows, bycall, tapped, d["mt"], d["mc"])
-                    d["rows"].append((rows, bycall, unt))
-                exp = k * 2 * targets / (2.0 * N)  # copies per forwarded packet, expected
-                line.append("%s p50 %.1f p99 %.1f loss+late %.3f%%%s%s" % (
-                    name, st["p50_us"], st["p99_us"], st["lost_or_late_pct"],
-                    " SHARED with " + ",".join(st["foreign_rt"]) if st["foreign_rt"] else "",
-                    " copies/pkt %.4f (expected %.4f) taps %d" % (
-                        st["sink_pkts"] / max(1, st["recv_all"]), exp, st["taps_status"])
-                    if k else ""))
-            print("  round %2d: %s" % (rnd + 1, " | ".join(line)), flush=True)
-    finally:
-        bgfd.close()
-
-    res = {"calls": N, "rounds": args.rounds, "measure_s": args.measure,
-           "elapsed_s": round(time.monotonic() - t0, 1), "bound_us": args.bound_us, "arms": {}}
-    for name, pc, targets in arms:
-        d = data[name]
-        r = {"all": pcts(d["all"]), "tapped_calls": d["k"], "targets": targets,
-             "runs": len(d["stats"]),
-             "packets_sent": int(sum(s["sent"] for s in d["stats"])),
-             "loss_or_late_pct_max": max(s["lost_or_late_pct"] for s in d["stats"]),
-             "ktx_missing": int(sum(s.get("ktx_missing", 0) for s in d["stats"])),
-             "sink_pkts": int(sum(s["sink_pkts"] for s in d["stats"])),
-             "recv_all": int(sum(s["recv_all"] for s in d["stats"])),
-             "taps_status": [int(s["taps_status"]) for s in d["stats"]],
-             "arms_shared": sum(1 for s in d["stats"] if s["foreign_rt"]),
-             "round_p99_us": [s["p99_us"] for s in d["stats"]]}
-        if d["k"]:
-            for g in ("tapped", "untapped", "u1", "u2"):
-                r[g] = pcts(d[g])
-            # size-matched null: m = min(k, half the untapped) random untapped calls per
-            # round, pooled, against the other untapped calls: how far a p99 difference moves
-            # by chance with a set as large as the tapped one
-            null = []
-            for _ in range(args.perm):
-                a, b = array("I"), array("I")
-                for calls in d["calls"]:
-                    idx = list(range(len(calls)))
-                    rng.shuffle(idx)
-                    m = min(d["k"], len(calls) // 2)
-                    for j, ci in enumerate(idx):
-                        (a if j < m else b).extend(calls[ci])
-                null.append(p99_fast(a) - p99_fast(b))
-            r["null_p99_diff"] = spread(null)
-            # time-matched: tapped samples against their nearest-in-time untapped samples, and
-            # the same for m random untapped calls against the other untapped (matched A/A)
-            r["matched_tapped"], r["matched_ctrl"] = pcts(d["mt"]), pcts(d["mc"])
-            mnull = []
-            draws = max(5, min(args.perm, int(2e6 // max(1, len(d["mt"])))))
-            for _ in range(draws):
-                a, b = array("I"), array("I")
-                for rows, bycall, unt in d["rows"]:
-                    matched(rows, bycall, set(rng.sample(unt, min(d["k"], len(unt) // 2))), a, b)
-                mnull.append(p99_fast(a) - p99_fast(b))
-            r["matched_null_p99_diff"] = spread(mnull)
-        res["arms"][name] = r
+    if not args.from_dir:
+        if args.rt and subprocess.run(["chrt", "-f", "10", "true"]).returncode == 0:
+            cap.RT[:] = ["chrt", "-f", "10"]
+        args.rtpgen = os.path.join(args.build, "bench", "rtpgen")
+        args.licn = os.path.join(args.build, "bgf-licn")
+        os.makedirs(rawdir, exist_ok=True)
+        print("li_latency: bgfd, N=%d calls, %d rounds of %.1f s, arms %s; generator CPU %s, "
+              "bgfd CPU %s, %s; latency from kernel TX/RX timestamps (rtpgen -K)"
+              % (args.calls, args.rounds, args.measure, ", ".join(a for a, _, _ in arms),
+                 args.gen_cpu, args.relay_cpu, "SCHED_FIFO" if cap.RT else "normal scheduling"),
+              flush=True)
+        man, elapsed = measure(args, arms, rng, rawdir)
+        with open(os.path.join(rawdir, "manifest.json"), "w") as f:
+            json.dump({"args": {k: getattr(args, k) for k in ("calls", "rounds", "measure",
+                                                                "mixed", "no_separate")},
+                       "elapsed_s": elapsed, "runs": man}, f)
+    res = analyse(args, arms, man, rawdir, rng)
+    res["elapsed_s"] = elapsed
     with open(os.path.join(args.out, "li-latency.json"), "w") as f:
         json.dump(res, f, indent=1)
-
-    B = args.bound_us
-    print("\nLatency through bgfd, kernel TX to kernel RX timestamp, pooled over %d rounds "
-          "(N=%d calls, %.0f s elapsed):" % (args.rounds, N, res["elapsed_s"]))
-    rows = []
-    for name, r in res["arms"].items():
-        groups = [("all packets", r["all"])]
-        if r["tapped_calls"]:
-            groups += [("tapped-call originals (%d calls)" % r["tapped_calls"], r["tapped"]),
-                       ("untapped-call originals", r["untapped"]),
-                       ("untapped, random half 1", r["u1"]), ("untapped, random half 2", r["u2"])]
-        for g, q in groups:
-            rows.append([name, g, q["n"], "%.1f" % q["p50"], "%.1f" % q["p99"], "%.1f" % q["p999"]])
-    print(cap.fmt_table(["arm", "packets", "samples", "p50 us", "p99 us", "p99.9 us"], rows))
-
-    print("\nSame run, time-matched (each tapped sample against the untapped sample nearest in "
-          "send time; null: random untapped calls as many as the tapped ones, matched alike):")
-    rows = []
-    for name, r in res["arms"].items():
-        if not r["tapped_calls"]:
-            continue
-        mt, mc, nl = r["matched_tapped"], r["matched_ctrl"], r["matched_null_p99_diff"]
-        dt = mt["p99"] - mc["p99"]
-        rows.append([name, mt["n"], "%.1f / %.1f" % (mt["p50"], mc["p50"]),
-                     "%.1f / %.1f" % (mt["p99"], mc["p99"]), "%+.1f" % dt,
-                     "[%+.1f, %+.1f] (%d draws)" % (nl["lo95"], nl["hi95"], nl["n"]),
-                     "yes" if abs(dt) <= B else "no", "yes" if nl["abs95"] < B else "no"])
-    print(cap.fmt_table(["arm", "pairs", "p50 tapped / ctrl", "p99 tapped / ctrl", "p99 diff",
-                         "null p99 diff 95%", "|p99 diff| <= %g us" % B, "floor < %g us" % B],
-                        rows))
-
-    print("\nSame run (tapped and untapped calls through the same worker at the same time):")
-    rows = []
-    for name, r in res["arms"].items():
-        if not r["tapped_calls"]:
-            continue
-        dt = r["tapped"]["p99"] - r["untapped"]["p99"]
-        aa = r["u2"]["p99"] - r["u1"]["p99"]
-        nl = r["null_p99_diff"]
-        rows.append([name, "%+.1f" % (r["tapped"]["p50"] - r["untapped"]["p50"]), "%+.1f" % dt,
-                     "%+.1f" % (r["tapped"]["p999"] - r["untapped"]["p999"]), "%+.1f" % aa,
-                     "[%+.1f, %+.1f]" % (nl["lo95"], nl["hi95"]),
-                     "yes" if abs(dt) <= B else "no",
-                     "yes" if abs(aa) < B and nl["abs95"] < B else "no",
-                     "%.4f" % (r["sink_pkts"] / max(1, r["recv_all"]))])
-    print(cap.fmt_table(["arm", "tapped-untapped p50", "p99", "p99.9", "A/A halves p99",
-                         "null p99 95% (same size)", "|p99 diff| <= %g us" % B,
-                         "floor < %g us" % B, "copies/pkt"], rows))
-
-    if "none" in res["arms"]:
-        print("\nSeparate runs (every packet of an arm against every packet of 'none'):")
-        rows = []
-        a = res["arms"]["none"]["all"]
-        for name, r in res["arms"].items():
-            if name == "none":
-                continue
-            q = r["all"]
-            rows.append([name + " - none", "%+.1f" % (q["p50"] - a["p50"]),
-                         "%+.1f" % (q["p99"] - a["p99"]), "%+.1f" % (q["p999"] - a["p999"]),
-                         "yes" if abs(q["p99"] - a["p99"]) <= B else "no"])
-        print(cap.fmt_table(["difference", "p50 us", "p99 us", "p99.9 us", "|p99| <= %g us" % B],
-                            rows))
-    shared = sum(r["arms_shared"] for r in res["arms"].values())
-    if shared:
-        print("note: %d arm runs shared the machine with another real-time process%s" % (
-            shared, " (pooled anyway)" if args.keep_shared else " and are left out: %s" % ", ".join(
-                "%s %d of %d" % (n, r["arms_shared"], r["runs"])
-                for n, r in res["arms"].items() if r["arms_shared"])))
-    miss = sum(r["ktx_missing"] for r in res["arms"].values())
-    if miss:
-        print("note: %d received packets had no TX timestamp (no sample)" % miss)
+    report(args, res)
     return 0
 
 
