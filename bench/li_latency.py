@@ -20,10 +20,17 @@ Same-run comparison (in each mixed arm): originals of tapped calls against origi
 untapped calls; noise floor: the untapped calls split into two random halves (A/A), and the
 null distribution of the p99 of a random set of untapped calls as large as the tapped set
 (permutation: how far a p99 moves by chance with that many samples).
+Neighbours in send time (in each mixed arm): every tapped packet against the untapped packet
+sent just before it and the one sent just after it. The three meet the relay in the same
+moment; the one before is relayed before the tapped packet, the one after behind it and its
+copies. Null: the same triples for as many random calls of the runs without taps.
 Separate-run comparison: every packet of a mixed arm against every packet of none, beside
-none2 against none.
+none2 against none (pooled p99, and the median of the runs' p99s).
 
-Prints the tables and writes OUT/li-latency.json. Python 3 stdlib only.
+Prints the tables and writes OUT/li-latency.json; every run's samples are kept in
+OUT/li-raw/ (with manifest.json), and --from OUT draws the tables again from them. Before each
+arm it waits until no other real-time process (another benchmark) runs; an arm run that
+shared the machine anyway is left out of the pooled figures. Python 3 stdlib only.
 Ports (overridable): control BGF_BENCH_CTL (default here 55400; MGC +1), generator
 BGF_BENCH_GEN_ADDR (127.0.9.1), media BGF_BENCH_NET (100: 127.0.104.1-4:56000-59999), sink
 BGF_BENCH_SINK (127.0.9.1:55050), so that it can run beside bench/capacity.py's defaults.
