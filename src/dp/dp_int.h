@@ -46,7 +46,8 @@ typedef struct dp_msg {
     int32_t slot;        /* gate pool index */
     int32_t peer;        /* OPEN: peer's slot or -1 */
     uint32_t gen;        /* OPEN: slot generation (tags epoll events) */
-    int fd[2];           /* OPEN: bound RTP, RTCP sockets, handed over to the worker */
+    int fd[2];           /* OPEN: bound RTP, RTCP sockets, lent to the worker until CLOSE */
+    bool set_dscp;       /* OPEN: the parked pair marks another DSCP: set req.dscp */
     int fp_if;           /* OPEN: interface of the local address with the fast path, 0 = none */
     uint64_t seq;        /* completion number, see dp_worker_t.done */
     dp_gate_req_t req;
@@ -110,9 +111,31 @@ typedef struct dp_ctl {
     uint16_t stream_id;
     int32_t peer;
     int32_t next_id, next_ctx; /* hash chains */
+    int32_t pair;        /* its socket pair in the pool */
     uint32_t gen;
     uint16_t worker;
 } dp_ctl_t;
+
+/* A bound RTP/RTCP socket pair. Lent to a gate's worker from OPEN to CLOSE, parked between
+ * gates (registered nowhere, still bound, so the port stays ours), closed only when the pool
+ * is full (oldest parked first) or at stop. owner: control thread. */
+typedef struct dp_pair {
+    netaddr_t local;     /* address and RTP port */
+    int fd[2];
+    uint8_t dscp;        /* what the sockets mark now */
+    bool in_use;
+    uint16_t worker;     /* parked: the worker that had it last ... */
+    uint64_t park_seq;   /* ... and its CLOSE request: the pair is free once that is applied */
+    int32_t next;        /* hash chain */
+    int32_t lru_prev, lru_next; /* parked pairs, oldest first */
+} dp_pair_t;
+
+/* A closed gate's slot waits here until its worker has applied the CLOSE. */
+typedef struct dp_pend {
+    int32_t slot;
+    uint16_t worker;
+    uint64_t seq;
+} dp_pend_t;
 
 typedef struct dp_worker {
     alignas(DP_CACHELINE) dp_ring_t in;   /* control -> worker requests */
@@ -122,6 +145,7 @@ typedef struct dp_worker {
      * thread writes wakefd only then. owner: this worker; read by the control thread. Both
      * sides use seq_cst fences between their store and load (see send_msg, dp_worker_main). */
     _Atomic bool sleeping;
+    bool unkicked;       /* requests queued since the last wake-up. owner: control thread */
     alignas(DP_CACHELINE) struct dp *dp;  /* read-only after start */
     unsigned idx;
     int epfd, wakefd;
@@ -165,6 +189,13 @@ struct dp {
     uint32_t nfree;
     int32_t *h_id, *h_ctx;     /* hash heads */
     uint32_t hmask;
+    dp_pair_t *pairs;          /* socket pool: max_gates in use + as many parked */
+    uint32_t npairs;           /* entries ever used (a prefix of pairs[]) */
+    int32_t *h_pair;           /* hash heads, by local address and port */
+    int32_t lru_head, lru_tail; /* parked pairs */
+    uint64_t stale;            /* datagrams discarded from parked sockets */
+    dp_pend_t *pend;           /* ring of slots waiting for their CLOSE, FIFO */
+    uint32_t pend_head, npend;
     uint32_t count;
     uint64_t seq;
 };

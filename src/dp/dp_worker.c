@@ -279,6 +279,7 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
     if (g->peer >= 0) dp->gates[g->peer].peer = m->slot;
     for (int c = 0; c < 2; c++) {
         g->ch[c].fd = m->fd[c];
+        if (m->set_dscp) dp_set_dscp(g->ch[c].fd, netaddr_family(&m->req.local), g->dscp);
         g->ch[c].local = m->req.local;
         netaddr_set_port(&g->ch[c].local, (uint16_t)(netaddr_port(&m->req.local) + c));
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(m->slot, c, g->gen)};
@@ -296,9 +297,8 @@ static void gate_close(dp_worker_t *w, int32_t slot)
     dp_t *dp = w->dp;
     dp_gate_t *g = &dp->gates[slot];
     if (dp->fp) fp_withdraw_gate(dp, g); /* out of the kernel before the ports go */
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < 2; c++) { /* the sockets go back to the pool, still bound */
         epoll_ctl(w->epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
-        close(g->ch[c].fd);
         g->ch[c].fd = -1;
     }
     int32_t peer = g->peer;
@@ -543,10 +543,13 @@ void *dp_worker_main(void *arg)
     for (;;) {
         /* announce the sleep, then look at the ring once more (see send_msg): a request
          * queued meanwhile is either seen here or answered by a wakefd write */
-        atomic_store_explicit(&w->sleeping, true, memory_order_relaxed);
+        atomic_store_explicit(&w->sleeping, true, memory_order_release); /* after publish */
         atomic_thread_fence(memory_order_seq_cst);
         int n = epoll_wait(w->epfd, evs, DP_EVENTS, dp_ring_empty(&w->in) ? DP_SCAN_MS : 0);
         atomic_store_explicit(&w->sleeping, false, memory_order_relaxed);
+        /* pairs with worker_idle(): the control thread sees us awake, or we see its request
+         * before the packets of this round */
+        atomic_thread_fence(memory_order_seq_cst);
         uint64_t now = dp_now_ns();
         /* requests first: one queued before a packet was sent applies to that packet */
         w->evs = evs;
