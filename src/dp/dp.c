@@ -93,6 +93,10 @@ static int worker_init(dp_t *dp, dp_worker_t *w, unsigned idx)
     w->list = calloc(dp->max_gates, sizeof(*w->list));
     w->dirty = calloc(dp->max_gates, sizeof(*w->dirty));
     w->hang_at = calloc(dp->max_gates, sizeof(*w->hang_at));
+    w->pair_slot = malloc((size_t)dp->max_gates * 2 * sizeof(*w->pair_slot));
+    w->pair_fd = calloc((size_t)dp->max_gates * 4, sizeof(*w->pair_fd));
+    if (!w->pair_slot || !w->pair_fd) return -ENOMEM;
+    for (uint32_t i = 0; i < dp->max_gates * 2; i++) w->pair_slot[i] = DP_PAIR_NONE;
     w->buf = aligned_alloc(DP_CACHELINE, (size_t)DP_BATCH * DP_PKT_MAX);
     if (!w->list || !w->dirty || !w->hang_at || !w->buf) return -ENOMEM;
     if (dp->fp && !(w->fpbuf = calloc(1, dp_fp_stat_bufsize(dp->fp)))) return -ENOMEM;
@@ -109,6 +113,8 @@ static void worker_free(dp_worker_t *w)
     free(w->list);
     free(w->dirty);
     free(w->hang_at);
+    free(w->pair_slot);
+    free(w->pair_fd);
     free(w->buf);
     free(w->fpbuf);
 }
@@ -355,41 +361,26 @@ static void lru_append(dp_t *dp, int32_t i)
     dp->lru_tail = i;
 }
 
-/* Close the oldest parked pair and free its entry. */
+/* Close the oldest parked pair and free its entry: its worker closes the sockets (it may
+ * hold an event of theirs for the round it is in), this side waits for that. */
 static int32_t pair_evict(dp_t *dp)
 {
     int32_t i = dp->lru_head;
     if (i < 0) return -1;
     dp_pair_t *p = &dp->pairs[i];
-    wait_done(dp, p->worker, p->park_seq); /* its last worker no longer uses the sockets */
     lru_unlink(dp, i);
     int32_t *pp = pair_head(dp, &p->local);
     while (*pp != i) pp = &dp->pairs[*pp].next;
     *pp = p->next;
-    close(p->fd[0]);
-    close(p->fd[1]);
+    if (p->worker >= 0) {
+        dp_msg_t m = {.type = DP_MSG_EVICT, .pair = i, .fd = {p->fd[0], p->fd[1]}};
+        wait_done(dp, (unsigned)p->worker, send_msg(dp, (unsigned)p->worker, &m));
+    } else {
+        close(p->fd[0]);
+        close(p->fd[1]);
+    }
     p->fd[0] = p->fd[1] = -1;
     return i;
-}
-
-/* A parked socket kept its port, so datagrams for the previous gate (or strays) may have
- * queued in it: they predate the new gate and must neither reach it nor be latched onto.
- * Done here, before the gate's OPEN is queued, so that nothing sent after dp_gate_open
- * returned is lost. Contents are not needed: a short buffer, truncated reads. */
-static void discard_queued(dp_t *dp, int fd)
-{
-    enum { N = 32 };
-    uint8_t sink[64];
-    struct mmsghdr mm[N];
-    struct iovec iov = {sink, sizeof(sink)};
-    memset(mm, 0, sizeof(mm));
-    for (int i = 0; i < N; i++) mm[i].msg_hdr = (struct msghdr){.msg_iov = &iov, .msg_iovlen = 1};
-    for (int round = 0; round < 256; round++) {
-        int n = recvmmsg(fd, mm, N, MSG_DONTWAIT, NULL);
-        if (n <= 0) return;
-        dp->stale += (uint64_t)n;
-        if (n < N) return;
-    }
 }
 
 /* The socket pair for a gate on req->local: a parked one (*reused), or a newly bound one.
@@ -400,10 +391,7 @@ static int32_t pair_get(dp_t *dp, const dp_gate_req_t *req, bool *reused)
     if (i >= 0) {
         dp_pair_t *p = &dp->pairs[i];
         if (p->in_use) return -EADDRINUSE;
-        wait_done(dp, p->worker, p->park_seq); /* closed moments ago: rare with FIFO ports */
         lru_unlink(dp, i);
-        discard_queued(dp, p->fd[0]);
-        discard_queued(dp, p->fd[1]);
         p->in_use = true;
         *reused = true;
         return i;
@@ -423,7 +411,7 @@ static int32_t pair_get(dp_t *dp, const dp_gate_req_t *req, bool *reused)
     }
     dp_pair_t *p = &dp->pairs[i];
     *p = (dp_pair_t){.local = req->local, .fd = {rtp, rtcp}, .dscp = req->dscp, .in_use = true,
-                     .lru_prev = -1, .lru_next = -1};
+                     .worker = -1, .lru_prev = -1, .lru_next = -1};
     int32_t *head = pair_head(dp, &req->local);
     p->next = *head;
     *head = i;
@@ -472,11 +460,18 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     c->gate_id = req->gate_id;
     c->ctx_id = req->ctx_id;
     c->stream_id = req->stream_id;
-    c->gen++;
-    c->worker = (uint16_t)worker_of(dp, req->ctx_id);
     c->pair = pi;
     c->peer = find_peer(dp, req->ctx_id, req->stream_id);
     if (c->peer >= 0) dp->ctl[c->peer].peer = slot;
+    /* peers share a worker; a context's first gate goes where its pair is registered, so
+     * that taking the pair over costs nothing */
+    if (c->peer >= 0) c->worker = dp->ctl[c->peer].worker;
+    else if (pair->worker >= 0) c->worker = (uint16_t)pair->worker;
+    else c->worker = (uint16_t)worker_of(dp, req->ctx_id);
+    int from = pair->worker;
+    if (from >= 0 && from != c->worker)
+        wait_done(dp, (unsigned)from, pair->park_seq); /* its last gate there is closed */
+    pair->worker = c->worker;
     uint32_t hi = hash32(req->gate_id) & dp->hmask, hc = ctx_key(req->ctx_id, req->stream_id) & dp->hmask;
     c->next_id = dp->h_id[hi];
     dp->h_id[hi] = slot;
@@ -503,8 +498,8 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
         }
     }
     dp->count++;
-    dp_msg_t m = {.type = DP_MSG_OPEN, .slot = slot, .peer = c->peer, .gen = c->gen,
-                  .fd = {pair->fd[0], pair->fd[1]}, .set_dscp = set_dscp,
+    dp_msg_t m = {.type = DP_MSG_OPEN, .slot = slot, .peer = c->peer, .pair = pi,
+                  .from_worker = from, .fd = {pair->fd[0], pair->fd[1]}, .set_dscp = set_dscp,
                   .fp_if = fp_if, .req = *req};
     send_msg(dp, c->worker, &m);
     return 0;
@@ -560,7 +555,6 @@ int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final)
     c->peer = -1;
     dp_pair_t *p = &dp->pairs[c->pair];
     p->in_use = false;
-    p->worker = (uint16_t)wi;
     p->park_seq = seq;
     lru_append(dp, c->pair);
     dp->pend[(dp->pend_head + dp->npend++) % dp->max_gates] = (dp_pend_t){slot, (uint16_t)wi, seq};

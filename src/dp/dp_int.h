@@ -37,7 +37,11 @@ bool dp_ring_pop(dp_ring_t *r, void *e);
 /* True when nothing is queued (consumer side: sees every push published before it). */
 bool dp_ring_empty(dp_ring_t *r);
 
-typedef enum { DP_MSG_OPEN = 1, DP_MSG_MODIFY, DP_MSG_CLOSE, DP_MSG_STOP } dp_msg_type_t;
+typedef enum { DP_MSG_OPEN = 1, DP_MSG_MODIFY, DP_MSG_CLOSE, DP_MSG_EVICT, DP_MSG_STOP } dp_msg_type_t;
+
+/* w->pair_slot values besides a gate's slot */
+#define DP_PAIR_NONE (-2)   /* not registered with this worker */
+#define DP_PAIR_PARKED (-1) /* registered, no gate: what arrives is dropped */
 
 /* A control request as a worker sees it: a plain value. */
 typedef struct dp_msg {
@@ -45,8 +49,10 @@ typedef struct dp_msg {
     unsigned what;       /* DP_MOD_* for MODIFY */
     int32_t slot;        /* gate pool index */
     int32_t peer;        /* OPEN: peer's slot or -1 */
-    uint32_t gen;        /* OPEN: slot generation (tags epoll events) */
-    int fd[2];           /* OPEN: bound RTP, RTCP sockets, lent to the worker until CLOSE */
+    int32_t pair;        /* OPEN, EVICT: the socket pair in the pool */
+    int from_worker;     /* OPEN: the worker the pair is registered with, -1 = none yet */
+    int fd[2];           /* OPEN: bound RTP, RTCP sockets, lent to the worker until CLOSE;
+                          * EVICT: the parked pair's sockets, for the worker to close */
     bool set_dscp;       /* OPEN: the parked pair marks another DSCP: set req.dscp */
     int fp_if;           /* OPEN: interface of the local address with the fast path, 0 = none */
     uint64_t seq;        /* completion number, see dp_worker_t.done */
@@ -79,7 +85,7 @@ typedef struct dp_chan {
 typedef struct dp_gate {
     uint32_t gate_id, ctx_id;
     uint16_t stream_id;
-    uint32_t gen;        /* matches the epoll tag of its sockets */
+    int32_t pair;        /* its socket pair (the epoll tag of its sockets) */
     int32_t peer;        /* slot of the peer gate (same worker), -1 = none */
     uint32_t wpos;       /* index in the worker's gate list */
     dp_mode_t mode;
@@ -112,20 +118,21 @@ typedef struct dp_ctl {
     int32_t peer;
     int32_t next_id, next_ctx; /* hash chains */
     int32_t pair;        /* its socket pair in the pool */
-    uint32_t gen;
     uint16_t worker;
 } dp_ctl_t;
 
-/* A bound RTP/RTCP socket pair. Lent to a gate's worker from OPEN to CLOSE, parked between
- * gates (registered nowhere, still bound, so the port stays ours), closed only when the pool
- * is full (oldest parked first) or at stop. owner: control thread. */
+/* A bound RTP/RTCP socket pair. Registered with one worker's epoll from its first gate on;
+ * between gates it is parked there (still bound, so the port stays ours; what arrives is
+ * dropped), and the next gate on the port takes it over: on the same worker without a
+ * system call, on another by moving the registration. Closed when the pool is full (oldest
+ * parked first) or at stop. owner: control thread. */
 typedef struct dp_pair {
     netaddr_t local;     /* address and RTP port */
     int fd[2];
     uint8_t dscp;        /* what the sockets mark now */
     bool in_use;
-    uint16_t worker;     /* parked: the worker that had it last ... */
-    uint64_t park_seq;   /* ... and its CLOSE request: the pair is free once that is applied */
+    int worker;          /* the worker it is registered with (-1 = none yet) ... */
+    uint64_t park_seq;   /* ... and, parked, its CLOSE there: free once that is applied */
     int32_t next;        /* hash chain */
     int32_t lru_prev, lru_next; /* parked pairs, oldest first */
 } dp_pair_t;
@@ -159,8 +166,9 @@ typedef struct dp_worker {
     int32_t *dirty;      /* gates whose statistics changed this round */
     uint32_t ndirty;
     uint64_t next_scan_ns;
-    struct epoll_event *evs; /* this round's events (closes invalidate theirs) */
-    int nevs;
+    int32_t *pair_slot;  /* per pool pair: the gate that has it, or DP_PAIR_NONE / _PARKED */
+    int *pair_fd;        /* per pool pair: its RTP and RTCP sockets, while registered here */
+    uint64_t parked_drops; /* datagrams dropped by parked pairs */
     uint64_t ev_lost;
     uint8_t (*buf)[DP_PKT_MAX];
     struct mmsghdr rx[DP_BATCH], tx[DP_BATCH];
@@ -193,7 +201,6 @@ struct dp {
     uint32_t npairs;           /* entries ever used (a prefix of pairs[]) */
     int32_t *h_pair;           /* hash heads, by local address and port */
     int32_t lru_head, lru_tail; /* parked pairs */
-    uint64_t stale;            /* datagrams discarded from parked sockets */
     dp_pend_t *pend;           /* ring of slots waiting for their CLOSE, FIFO */
     uint32_t pend_head, npend;
     uint32_t count;

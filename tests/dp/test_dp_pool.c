@@ -2,7 +2,7 @@
  * bound (parked) and the next gate on the same port takes them over without seeing what
  * queued meanwhile; the pool closes its oldest parked pair when full; close reports exact
  * statistics at once; slots and ports come back; deferred wake-ups with dp_flush.
- * Ports: DP_TEST_PORT + 4000..4099. */
+ * Ports: DP_TEST_PORT + 4000..4199. */
 #include "dp_test.h"
 
 #define LO "127.0.0.1"
@@ -178,6 +178,41 @@ static void close_counts_every_forwarded_packet(void **st)
     dp_stop(dp);
 }
 
+/* With two workers, parked pairs are taken over by gates of contexts that live on the other
+ * worker (the context's first gate sets it): the registration moves, media flows. */
+static void pairs_move_between_workers(void **st)
+{
+    dp_config_t cf = {.workers = 2, .max_gates = 40};
+    char err[128] = "";
+    dp_t *dp = dp_start(&cf, err, sizeof(err));
+    assert_non_null(dp);
+    int x = t_ep(LO, t_port(4096)), y = t_ep(LO, t_port(4098));
+    uint8_t buf[256];
+    for (uint32_t k = 0; k < 16; k++) {
+        /* A on a new port: its context goes to the worker the context id picks; B takes the
+         * one parked port over from wherever its previous gate was */
+        uint16_t pa = t_port(4100 + 2 * k), pb = t_port(4088);
+        netaddr_t a = t_addr(LO, pa), b = t_addr(LO, pb);
+        dp_gate_req_t ra = t_req(1, 300 + k, LO, pa, LO, t_port(4096));
+        dp_gate_req_t rb = t_req(2, 300 + k, LO, pb, LO, t_port(4098));
+        assert_int_equal(dp_gate_open(dp, &ra), 0);
+        assert_int_equal(dp_gate_open(dp, &rb), 0);
+        t_send_rtp(x, &a, (uint16_t)k, 160);
+        assert_int_equal(t_recv(y, buf, sizeof(buf), NULL, NULL, 1000), 172);
+        t_send_rtp(y, &b, (uint16_t)k, 160);
+        assert_int_equal(t_recv(x, buf, sizeof(buf), NULL, NULL, 1000), 172);
+        dp_gate_stats_t fa, fb;
+        assert_int_equal(dp_gate_close(dp, 1, &fa), 0);
+        assert_int_equal(dp_gate_close(dp, 2, &fb), 0);
+        assert_int_equal(fa.pkts_in, 1);
+        assert_int_equal(fa.pkts_out, 1);
+        assert_int_equal(fb.pkts_in, 1);
+    }
+    close(x);
+    close(y);
+    dp_stop(dp);
+}
+
 static void deferred_requests_apply_after_flush(void **st)
 {
     dp_t *dp = start(4, true);
@@ -206,6 +241,7 @@ int main(void)
         cmocka_unit_test(slots_come_back_after_close_without_waiting_for_capacity),
         cmocka_unit_test(a_taken_over_pair_marks_the_new_gates_dscp),
         cmocka_unit_test(close_counts_every_forwarded_packet),
+        cmocka_unit_test(pairs_move_between_workers),
         cmocka_unit_test(deferred_requests_apply_after_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
