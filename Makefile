@@ -155,6 +155,7 @@ BENCH_LIBS := $(call libof,dp) $(call libof,li) $(call libof,common)
 $(BUILD)/bench/%: bench/%.c $(BENCH_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(BENCH_LIBS) $(LDFLAGS) $(sort $(SYS_dp) $(SYS_li) $(SYS_common))
+$(BUILD)/bench/urfwd: LDFLAGS += -luring
 bench-bins: $(BENCH_BINS)
 
 bench: all

@@ -5,7 +5,9 @@ with less than 0.1 % loss, every relay in the same run, driven by the same gener
 Relays: direct (no relay: the generator's own ceiling), minfwd (the socket-path ceiling),
 rtpengine (Debian, userspace, ng protocol), dpfwd (bgf's data plane driven directly), bgfd
 (over H.248, when bench/h248bench.py can set calls up), and dpfwd with interception (1 % of
-calls to 7 targets, every call to 1 target).
+calls to 7 targets, every call to 1 target). On request (--relays): minfwd-poll, and urfwd,
+urfwd-sqpoll, urfwd-sendmsg, urfwd-src (bench/urfwd.c: minfwd's job on io_uring).
+--cpu-at N replaces the search by an equal-load comparison (CPU per packet at N calls).
 
 The generator runs on CPU 0, every relay on CPU 1 (the machine has 2 cores): a relay's
 figure is its capacity on one core. Measurements alternate between relays (a round of the
@@ -310,6 +312,29 @@ def fmt_table(headers, rows):
     return "\n".join([line, sep] + body)
 
 
+def equal_load(args, relays):
+    """The same N for every relay, rounds interleaved: CPU per packet compared at equal load
+    (e.g. urfwd against minfwd), where a capacity search compares each at its own N."""
+    runs = {}
+    for k in range(args.cpu_rounds):
+        for r in relays:
+            m = measure(args, r, args.cpu_at)
+            runs.setdefault(r.name, []).append(m)
+            print("  %d %-14s loss+late %7.3f %%  relay cpu %5.1f %%  %6.2f us/pkt  p50 %7.1f us"
+                  % (k, r.name, m["lost_or_late_pct"], m["relay_cpu_pct"], m["relay_us_per_pkt"],
+                     m["p50_us"]), flush=True)
+    rows = []
+    for name, ms in runs.items():
+        us = sorted(m["relay_us_per_pkt"] for m in ms)
+        rows.append([name, args.cpu_at, len(ms), sum(1 for m in ms if m["ok"]),
+                     "%.2f" % us[len(us) // 2], "%.2f-%.2f" % (us[0], us[-1]),
+                     "%.1f" % sorted(m["p50_us"] for m in ms)[len(ms) // 2]])
+    print("\nEqual load: every relay at N=%d calls, %d interleaved rounds" % (args.cpu_at, args.cpu_rounds))
+    print(fmt_table(["relay", "calls", "rounds", "rounds < %.2f %% lost" % args.max_loss,
+                     "CPU us/pkt median", "min-max", "p50 us median"], rows))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build")
@@ -332,6 +357,10 @@ def main():
     ap.add_argument("--latency-at", type=int, default=0,
                     help="N for the latency table (default: half of bgfd's, else dpfwd's, capacity)")
     ap.add_argument("--latency-rounds", type=int, default=3)
+    ap.add_argument("--cpu-at", type=int, default=0,
+                    help="instead of the search: every relay measured --cpu-rounds times at this "
+                         "N, interleaved; prints loss and relay CPU per packet, and their medians")
+    ap.add_argument("--cpu-rounds", type=int, default=6)
     ap.add_argument("--rt", type=int, default=1,
                     help="1: run generator and relays SCHED_FIFO (chrt), so that other work on the "
                          "shared machine does not preempt them; 0: ordinary scheduling")
@@ -353,6 +382,18 @@ def main():
             elif name == "minfwd-poll":
                 relays.append(Proc("minfwd-poll", [os.path.join(b, "minfwd"), "-p"], 7,
                                    args.relay_cpu, work))
+            elif name.startswith("urfwd") and os.path.exists(os.path.join(b, "urfwd")):
+                # minfwd's job on io_uring (multishot receive, provided buffers, batched sends):
+                # urfwd, urfwd-sqpoll (-q: a kernel thread polls the ring, on the relay's core),
+                # urfwd-sendmsg (-m), urfwd-src (-s: source addresses received, as bgf needs them);
+                # not in the default list: --relays minfwd,urfwd,...
+                opt = {"urfwd": [], "urfwd-sqpoll": ["-q"], "urfwd-sendmsg": ["-m"],
+                       "urfwd-src": ["-s"]}.get(name)
+                if opt is not None:
+                    relays.append(Proc(name, [os.path.join(b, "urfwd")] + opt,
+                                       {"urfwd": 9, "urfwd-sqpoll": 10, "urfwd-sendmsg": 11,
+                                        "urfwd-src": 12}[name],
+                                       args.relay_cpu, work))
             elif name == "dpfwd" and os.path.exists(os.path.join(b, "dpfwd")):
                 relays.append(Proc("dpfwd", [os.path.join(b, "dpfwd")], 3, args.relay_cpu, work))
             elif name == "dpfwd-tc" and fast_path_built(b):
@@ -377,6 +418,8 @@ def main():
                                ["-L", "0.01", "-T", "7", "-X", LI_SINK]))
             relays.append(Proc("dpfwd-li100pc1", exe, 6, args.relay_cpu, work,
                                ["-L", "1", "-T", "1", "-X", LI_SINK]))
+        if args.cpu_at:
+            return equal_load(args, relays)
         print("capacity search (loss < %.2f %%), generator on CPU %s, relays on CPU %s:"
               % (args.max_loss, args.gen_cpu, args.relay_cpu), flush=True)
         searches = [Search(r, args.start, args.limit, args.steps, sink=r.name.startswith("dpfwd-li"))

@@ -57,6 +57,13 @@ ap.add_argument("--limit", type=int, default=4800)
 ap.add_argument("--lat-common", type=int, default=337)
 ap.add_argument("--steps", type=int, default=7)
 ap.add_argument("--relays", default="direct,minfwd,rtpengine,dpfwd,dpfwd-tc")
+ap.add_argument("--old-dpfwd", default="",
+                help="another build's bench/dpfwd, run with -F as relay dpfwd-tc-old (A/B of two "
+                     "versions of the fast path in the same run)")
+ap.add_argument("--ab", type=int, default=0,
+                help="only an A/B of the program's own cost: dpfwd-tc and dpfwd-tc-old (--old-dpfwd) "
+                     "at this many calls, --ab-rounds rounds each, interleaved")
+ap.add_argument("--ab-rounds", type=int, default=5)
 a = ap.parse_args()
 args = argparse.Namespace(build=os.path.join(TOP, "build"), out=a.out, start=200, limit=a.limit, steps=7,
                           resolution=25, resolution_pct=4.0, measure=2.0, warmup=0.5, ramp=1.0,
@@ -74,6 +81,8 @@ for name in a.relays.split(","):
     elif name == "rtpengine": relays.append(C.Rtpengine(a.out, "1"))
     elif name == "dpfwd": relays.append(C.Proc("dpfwd", [b + "/dpfwd"], 3, "1", a.out))
     elif name == "dpfwd-tc": relays.append(C.Proc("dpfwd-tc", [b + "/dpfwd", "-F"], 8, "1", a.out))
+    elif name == "dpfwd-tc-old" and a.old_dpfwd:
+        relays.append(C.Proc("dpfwd-tc-old", [a.old_dpfwd, "-F"], 9, "1", a.out))
     elif name == "bgfd-tc":
         import h248bench
         _conf = h248bench.bgfd_conf
@@ -82,6 +91,41 @@ for name in a.relays.split(","):
         r = h248bench.BgfdRelay(args, a.out, C)
         r.name = "bgfd-tc"
         relays.append(r)
+def bpf_stats(on):
+    """kernel.bpf_stats_enabled: the program's run time and count (bpftool prog show); the
+    previous value is restored at exit."""
+    try:
+        with open("/proc/sys/kernel/bpf_stats_enabled") as f: old = f.read().strip()
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f: f.write(on)
+        return old
+    except OSError:
+        return None
+stats_was = bpf_stats("1")
+import atexit
+if stats_was is not None: atexit.register(bpf_stats, stats_was)
+
+if a.ab:
+    margs = argparse.Namespace(**vars(args)); margs.measure = 3.0
+    ab = {}
+    try:
+        for rnd in range(a.ab_rounds):
+            for r in relays:
+                m = measure(margs, r, a.ab)
+                ab.setdefault(r.name, []).append(m)
+                print("  round %d %-12s N=%d loss+late %.3f %% p50 %.1f p99 %.1f sys us/pkt %.2f bpf ns/run %.0f runs %d"
+                      % (rnd, r.name, a.ab, m["lost_or_late_pct"], m["p50_us"], m["p99_us"],
+                         m["sys_us_per_pkt"], m.get("bpf_ns_per_run", 0), m.get("bpf_runs", 0)), flush=True)
+    finally:
+        for r in relays: r.close()
+    with open(a.out + "/ab.json", "w") as f: json.dump(ab, f, indent=1)
+    print("\nA/B at N=%d, median of %d rounds:" % (a.ab, a.ab_rounds))
+    for name, ms in ab.items():
+        med = lambda k: sorted(x.get(k, 0) for x in ms)[len(ms) // 2]
+        print("  %-12s bpf ns/run %.0f  sys us/pkt %.2f  p50 %.1f  p99 %.1f  loss+late %.3f %%"
+              % (name, med("bpf_ns_per_run"), med("sys_us_per_pkt"), med("p50_us"), med("p99_us"),
+                 med("lost_or_late_pct")))
+    sys.exit(0)
+
 res = {}
 try:
     print("capacity search:", flush=True)
@@ -95,7 +139,7 @@ try:
     half_tc = max(10, cap.get("dpfwd-tc", 0) // 2)
     lat = {}
     for n, names in ((a.lat_common, [r.name for r in relays]),
-                     (half_tc, ["direct", "dpfwd-tc", "bgfd-tc"])):
+                     (half_tc, ["direct", "dpfwd-tc", "dpfwd-tc-old", "bgfd-tc"])):
         for rnd in range(3):
             for r in relays:
                 if r.name not in names: continue

@@ -23,7 +23,10 @@ PORT_MIN, PORT_MAX = 56000, 59999
 HDR = "MEGACO/3 [127.0.0.1]:%d\n" % MGC_PORT
 
 
-def bgfd_conf(workers=1, max_gates=9600, log_level="warn", extra_media=""):
+def bgfd_conf(workers=1, max_gates=9600, log_level="warn", extra_media="fast_path = off"):
+    """The relay "bgfd" is the socket path (one worker pinned beside the generator, as the
+    other userspace relays); the kernel fast path, bgfd's default as root, is measured as
+    "bgfd-tc" by bench/fastpath.py, which passes extra_media="fast_path = tc"."""
     return """[bgfd]
 mid = [127.0.0.1]:%d
 listen_udp = 127.0.0.1:%d

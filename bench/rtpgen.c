@@ -21,7 +21,19 @@
  * measured window (packets sent in it carry a flag), then a drain wait; loss and latency are
  * taken over the flagged packets only. A packet more than -l ms (default 50) late counts as
  * lost in lost_or_late_pct, as a receiver's jitter buffer would discard it: a relay that keeps
- * up on average but builds a growing queue is past its capacity even before a buffer overflows. */
+ * up on average but builds a growing queue is past its capacity even before a buffer overflows.
+ *
+ * -K: latency from kernel timestamps at both ends, for every packet. Each generator socket asks
+ * for software TX timestamps (SO_TIMESTAMPING, SOF_TIMESTAMPING_TX_SOFTWARE): the kernel loops
+ * each sent packet back on the socket's error queue with the time the packet reached the
+ * device; the receiver takes the kernel receive timestamp (SO_TIMESTAMPNS). Both are
+ * CLOCK_REALTIME, taken in the kernel, so neither the generator's nor the receiver's
+ * scheduling is in the figure. On loopback the send timestamp is taken as the packet enters
+ * lo (at the generator's sendmmsg) and the receive timestamp as lo queues it for the receiver
+ * (at the relay's sendmmsg): what is measured is the relay's own delay. A packet whose TX
+ * timestamp is missing (error queue overflow) gives no sample (ktx_missing counts them).
+ * -R FILE: every latency sample as a binary record (u32 stream, u32 latency ns, i64 send
+ * time ns), little-endian, for analyses by stream (stream = call * 2 + direction). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -32,6 +44,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 
 #include "common/netaddr.h"
 
@@ -84,6 +99,24 @@ static uint64_t foreign; /* packets not from this run */
 static int sink_sock = -1; /* -S: where interception copies arrive (counted only) */
 static uint64_t sink_pkts;
 static uint64_t late_ns = 50000000; /* -l: later than this counts as lost, as in a jitter buffer */
+
+/* -K: kernel TX and RX timestamps of one packet meet in a per-stream ring slot. */
+#define KRING 128u /* 2.56 s of one stream at 50 packets/s */
+typedef struct kslot {
+    uint32_t seq;
+    uint32_t have; /* 1: tx known, 2: rx known, 4: sample taken */
+    uint64_t tx, rx;
+} kslot_t;
+static int ktx;
+static kslot_t *kring;
+static uint64_t ktx_ts, ktx_foreign;
+/* -R: raw samples */
+typedef struct rawrec {
+    uint32_t stream, lat_ns;
+    int64_t tx_ns;
+} rawrec_t;
+static rawrec_t *raw;
+static uint64_t raw_n, raw_cap, raw_dropped;
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -173,7 +206,30 @@ static double hist_pct(double p) {
     return 0;
 }
 
-static void on_packet(const uint8_t *buf, ssize_t len, uint64_t rx_ns, int sock) {
+static void raw_add(uint32_t stream, uint64_t lat, uint64_t tx) {
+    if (!raw) return;
+    if (raw_n == raw_cap) {
+        raw_dropped++;
+        return;
+    }
+    raw[raw_n++] = (rawrec_t){stream, lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat, (int64_t)tx};
+}
+
+/* -K: one of the two kernel timestamps of (stream, seq); a sample once both are known. */
+static void kmatch(uint32_t si, uint32_t seq, int is_rx, uint64_t t, int measured) {
+    kslot_t *k = &kring[(size_t)si * KRING + (seq & (KRING - 1))];
+    if (k->seq != seq || !k->have) k->seq = seq, k->have = 0;
+    if (is_rx) k->rx = t, k->have |= 2;
+    else k->tx = t, k->have |= 1;
+    if (k->have != 3) return;
+    k->have |= 4;
+    if (!measured) return;
+    uint64_t lat = k->rx > k->tx ? k->rx - k->tx : 0;
+    hist_add(lat);
+    raw_add(si, lat, k->tx);
+}
+
+static void on_packet(const uint8_t *buf, ssize_t len, uint64_t rx_ns, uint64_t rx_real, int sock) {
     probe_t p;
     if (len != PKTLEN) {
         foreign++;
@@ -198,11 +254,17 @@ static void on_packet(const uint8_t *buf, ssize_t len, uint64_t rx_ns, int sock)
     s->seen = 1;
     if (!(p.flags & F_MEASURED)) {
         s->recv_other++;
+        if (ktx && rx_real) kmatch(p.stream, p.seq, 1, rx_real, 0);
         return;
     }
     s->recv_meas++;
     if (rx_ns > p.tx_ns && rx_ns - p.tx_ns > late_ns) s->late++;
-    if (p.flags & F_PRECISE) hist_add(rx_ns > p.tx_ns ? rx_ns - p.tx_ns : 0);
+    if (ktx && rx_real) kmatch(p.stream, p.seq, 1, rx_real, 1);
+    if (ktx) return; /* samples come from kmatch */
+    if (p.flags & F_PRECISE) {
+        hist_add(rx_ns > p.tx_ns ? rx_ns - p.tx_ns : 0);
+        raw_add(p.stream, rx_ns > p.tx_ns ? rx_ns - p.tx_ns : 0, p.tx_ns);
+    }
 }
 
 /* Receive side: one epoll over every generator socket, drained with recvmmsg. */
@@ -210,20 +272,66 @@ static int rx_ep;
 static uint8_t rx_bufs[BATCH][2048];
 static struct mmsghdr rx_msgs[BATCH];
 static struct iovec rx_iov[BATCH];
-static uint8_t rx_cmsg[BATCH][64];
+static uint8_t rx_cmsg[BATCH][256];
 
 /* Kernel receive time (SO_TIMESTAMPNS, CLOCK_REALTIME) converted to CLOCK_MONOTONIC: the
  * time the packet reached our socket, whatever the generator was doing then. */
 static int64_t rt_to_mono;
-static uint64_t rx_time(struct msghdr *m, uint64_t fallback) {
+static uint64_t rx_time(struct msghdr *m, uint64_t fallback, uint64_t *real) {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
             struct timespec ts;
             memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            *real = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
             return (uint64_t)((int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec - rt_to_mono);
         }
     }
+    *real = 0;
     return fallback;
+}
+
+/* -K: software TX timestamps from a socket's error queue. The kernel returns the packet as it
+ * went out (headers first), so our payload is its last PKTLEN bytes. */
+static void errq_drain(int si) {
+    for (;;) {
+        for (int i = 0; i < BATCH; i++) {
+            rx_msgs[i].msg_hdr.msg_control = rx_cmsg[i];
+            rx_msgs[i].msg_hdr.msg_controllen = sizeof rx_cmsg[i];
+        }
+        int got = recvmmsg(socks[si].fd, rx_msgs, BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+        if (got <= 0) return;
+        for (int i = 0; i < got; i++) {
+            struct msghdr *m = &rx_msgs[i].msg_hdr;
+            uint64_t t = 0;
+            int snd = 0;
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+                    struct scm_timestamping st;
+                    memcpy(&st, CMSG_DATA(c), sizeof st);
+                    t = (uint64_t)st.ts[0].tv_sec * 1000000000ull + (uint64_t)st.ts[0].tv_nsec;
+                } else if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                           (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+                    struct sock_extended_err ee;
+                    memcpy(&ee, CMSG_DATA(c), sizeof ee);
+                    snd = ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING && ee.ee_info == SCM_TSTAMP_SND;
+                }
+            }
+            probe_t p;
+            uint32_t len = rx_msgs[i].msg_len;
+            if (!t || !snd || len < PKTLEN || (m->msg_flags & MSG_TRUNC)) {
+                ktx_foreign++;
+                continue;
+            }
+            memcpy(&p, rx_bufs[i] + len - PKTLEN + RTPHDR, sizeof p);
+            if (p.magic != MAGIC || p.stream >= nstreams) {
+                ktx_foreign++;
+                continue;
+            }
+            ktx_ts++;
+            kmatch(p.stream, p.seq, 0, t, p.flags & F_MEASURED);
+        }
+        if (got < BATCH) return;
+    }
 }
 
 static void clock_sync(void) {
@@ -251,6 +359,14 @@ static void rx_setup(void) {
     }
     int one = 1;
     for (int i = 0; i < nsocks; i++) setsockopt(socks[i].fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    if (ktx) {
+        int fl = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+        for (int i = 0; i < nsocks; i++)
+            if (i != sink_sock && setsockopt(socks[i].fd, SOL_SOCKET, SO_TIMESTAMPING, &fl, sizeof fl) < 0)
+                die("SO_TIMESTAMPING");
+        kring = calloc((size_t)nstreams * KRING, sizeof *kring);
+        if (!kring) die("calloc");
+    }
     clock_sync();
 }
 
@@ -263,6 +379,7 @@ static void rx_poll(uint64_t until) {
     int n = epoll_pwait2(rx_ep, evs, 256, &to, NULL);
     for (int e = 0; e < n; e++) {
         int si = (int)evs[e].data.u32;
+        if (ktx && (evs[e].events & EPOLLERR)) errq_drain(si);
         for (;;) {
             for (int i = 0; i < BATCH; i++) {
                 rx_msgs[i].msg_hdr.msg_control = rx_cmsg[i];
@@ -276,8 +393,11 @@ static void rx_poll(uint64_t until) {
                 continue;
             }
             uint64_t t = now_ns();
-            for (int i = 0; i < got; i++)
-                on_packet(rx_bufs[i], rx_msgs[i].msg_len, rx_time(&rx_msgs[i].msg_hdr, t), si);
+            for (int i = 0; i < got; i++) {
+                uint64_t real;
+                uint64_t mono = rx_time(&rx_msgs[i].msg_hdr, t, &real);
+                on_packet(rx_bufs[i], rx_msgs[i].msg_len, mono, real, si);
+            }
             if (got < BATCH) break;
         }
     }
@@ -335,16 +455,18 @@ static void usage(void) {
     fprintf(stderr,
             "usage: rtpgen [-f CALLS] [-d MEASURE_S] [-w WARMUP_S] [-r RAMP_S] [-p PPS]\n"
             "              [-t TICK_US] [-D DRAIN_MS] [-b RCVBUF] [-S SINK_ADDR:PORT] [-l LATE_MS]\n"
-            "              [-H HIST_FILE]\n"
+            "              [-H HIST_FILE] [-K] [-R RAW_FILE]\n"
+            "  -K  latency from kernel TX and RX timestamps, every packet a sample\n"
+            "  -R  write every latency sample (u32 stream, u32 ns, i64 send ns) to RAW_FILE\n"
             "  CALLS lines: A_LOCAL RELAY_FOR_A B_LOCAL RELAY_FOR_B (default stdin)\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    const char *file = NULL, *sink = NULL, *hist_file = NULL;
+    const char *file = NULL, *sink = NULL, *hist_file = NULL, *raw_file = NULL;
     double measure_s = 3, warmup_s = 1, ramp_s = 1, pps = 50;
     int tick_us = 200, drain_ms = 300, rcvbuf = 8 << 20, c;
-    while ((c = getopt(argc, argv, "f:d:w:r:p:t:D:b:S:l:H:h")) != -1) {
+    while ((c = getopt(argc, argv, "f:d:w:r:p:t:D:b:S:l:H:KR:h")) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
         case 'd': measure_s = atof(optarg); break;
@@ -357,6 +479,8 @@ int main(int argc, char **argv) {
         case 'S': sink = optarg; break;
         case 'l': late_ns = (uint64_t)(atof(optarg) * 1e6); break;
         case 'H': hist_file = optarg; break; /* latency histogram: "upper_bound_ns count" lines */
+        case 'K': ktx = 1; break;
+        case 'R': raw_file = optarg; break;
         default: usage();
         }
     }
@@ -387,6 +511,11 @@ int main(int argc, char **argv) {
         memset(tb.bufs[i] + RTPHDR + sizeof(probe_t), 0xff, PAYLOAD - sizeof(probe_t));
     }
     rx_setup();
+    if (raw_file) { /* every measured packet may give a sample: room for all of them */
+        raw_cap = (uint64_t)(pps * nstreams * (measure_s + 1.0)) + 1024;
+        raw = malloc(raw_cap * sizeof *raw);
+        if (!raw) die("malloc");
+    }
     order = malloc(nstreams * sizeof *order);
     uint32_t k = 0;
     for (int so = 0; so < nsocks; so++)
@@ -444,7 +573,7 @@ int main(int argc, char **argv) {
            "p999_us=%.1f mean_us=%.1f max_us=%.1f jitter_mean_us=%.2f jitter_max_us=%.2f "
            "reorder=%llu dead_streams=%llu tx_errors=%llu tx_late_mean_us=%.1f tx_late_max_us=%.1f "
            "foreign=%llu lat_samples=%llu recv_all=%llu sink_pkts=%llu late_pct=%.4f "
-           "lost_or_late_pct=%.4f\n",
+           "lost_or_late_pct=%.4f",
            nstreams / 2, pps * nstreams, (unsigned long long)sent, (unsigned long long)recv, loss,
            hist_pct(0.5), hist_pct(0.99), hist_pct(0.999),
            hist_n ? (double)lat_sum_ns / (double)hist_n / 1000.0 : 0, (double)lat_max_ns / 1000.0,
@@ -453,7 +582,22 @@ int main(int argc, char **argv) {
            ticks ? (double)late_sum / (double)ticks / 1000.0 : 0, (double)late_max / 1000.0,
            (unsigned long long)foreign, (unsigned long long)hist_n, (unsigned long long)recv_all,
            (unsigned long long)sink_pkts, late_pct, loss + late_pct);
+    if (ktx) {
+        uint64_t rm = 0;
+        for (uint32_t i = 0; i < nstreams; i++) rm += streams[i].recv_meas;
+        printf(" ktx_ts=%llu ktx_foreign=%llu ktx_missing=%llu", (unsigned long long)ktx_ts,
+               (unsigned long long)ktx_foreign, (unsigned long long)(rm > hist_n ? rm - hist_n : 0));
+    }
+    if (raw) printf(" raw_samples=%llu raw_dropped=%llu", (unsigned long long)raw_n,
+                    (unsigned long long)raw_dropped);
+    printf("\n");
     (void)tx_sent;
+    if (raw) {
+        FILE *rf = fopen(raw_file, "wb");
+        if (!rf) die(raw_file);
+        if (raw_n && fwrite(raw, sizeof *raw, raw_n, rf) != raw_n) die(raw_file);
+        fclose(rf);
+    }
     if (hist_file) { /* non-empty buckets, so that several runs can be pooled */
         FILE *hf = fopen(hist_file, "w");
         if (!hf) die(hist_file);

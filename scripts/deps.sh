@@ -3,12 +3,12 @@
 # Idempotent: asks apt-get only for what is missing.
 #   scripts/deps.sh run    - what `make run` needs (build + run bgfd)
 #   scripts/deps.sh test   - what `make test` needs (adds test peers and tools)
-#   scripts/deps.sh bench  - what `make bench` needs (adds rtpengine, gnuplot)
+#   scripts/deps.sh bench  - what `make bench` needs (adds rtpengine, gnuplot, liburing for bench/urfwd)
 set -eu
 what=${1:-test}
 build="make gcc clang libc6-dev libcmocka-dev libinih-dev libssl-dev libpcap-dev libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev"
 test="python3 erlang-base erlang-megaco erlang-dev tshark tcpdump iproute2 ethtool strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins openssl xxd"
-bench="rtpengine-daemon gnuplot-nox"
+bench="rtpengine-daemon gnuplot-nox liburing-dev"
 case $what in
 run) want="$build" ;;
 test) want="$build $test" ;;

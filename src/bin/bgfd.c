@@ -191,7 +191,20 @@ static int start(bgfd_t *b, char *err, size_t errlen)
                       .li_update = li_tap_update,
                       .fast_path = c->fast_path_tc ? DP_FAST_PATH_TC : DP_FAST_PATH_OFF,
                       .defer_wake = true};
+    /* fast_path = auto: tc when root and the program loads, else the socket path (said once) */
+    if (c->fast_path_auto && geteuid() != 0)
+        LOG_INFO("dp: kernel fast path off (fast_path = auto): bgfd does not run as root");
+    else if (c->fast_path_auto)
+        dc.fast_path = DP_FAST_PATH_TC;
     b->dp = dp_start(&dc, err, errlen);
+    if (!b->dp && c->fast_path_auto && dc.fast_path == DP_FAST_PATH_TC &&
+        strncmp(err, "fast path", 9) == 0) {
+        LOG_INFO("dp: kernel fast path off (fast_path = auto): %s", err);
+        dc.fast_path = DP_FAST_PATH_OFF;
+        b->dp = dp_start(&dc, err, errlen);
+    } else if (b->dp && c->fast_path_auto && dc.fast_path == DP_FAST_PATH_TC) {
+        LOG_INFO("dp: kernel fast path on (fast_path = auto)");
+    }
     if (!b->dp) return -1;
     if (!(b->loop = mg_loop_new(4096)))
         return snprintf(err, errlen, "event loop: out of memory"), -1;

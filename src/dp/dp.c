@@ -510,27 +510,44 @@ int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what)
     int32_t slot = find_slot(dp, req->gate_id);
     if (slot < 0) return -ENOENT;
     if (what & DP_MOD_DSCP) dp->pairs[dp->ctl[slot].pair].dscp = req->dscp;
+    if (dp->fp && what != DP_MOD_HANG) { /* no packet relayed in the kernel under the old */
+        dp_fp_hold(dp->fp, (uint32_t)slot, 1); /* settings from here on (fp_withdraw) */
+        if (dp->ctl[slot].peer >= 0) dp_fp_hold(dp->fp, (uint32_t)dp->ctl[slot].peer, 1);
+    }
     dp_msg_t m = {.type = DP_MSG_MODIFY, .slot = slot, .what = what, .req = *req};
     send_msg(dp, dp->ctl[slot].worker, &m);
     return 0;
 }
 
 /* What the worker published plus what the kernel fast path relayed for the gate: the
- * control plane sees the same numbers whichever path carried the packets. */
+ * control plane sees the same numbers whichever path carried the packets. While the gate's
+ * RTP channel is offloaded (fp_arm set) its loss and jitter come from the kernel's state,
+ * less the packets of that stream the worker still counted (see publish in dp_worker.c). */
 static void read_stats(dp_t *dp, int32_t slot, dp_gate_stats_t *out)
 {
     dp_pub_read(&dp->pub[slot], out);
+    uint64_t side = 0;
+    if (out->rtp_lost & DP_FP_SIDE) {
+        side = out->rtp_lost & ~DP_FP_SIDE;
+        out->rtp_lost = 0;
+    }
     struct fp_stat f;
-    if (!dp->fp || dp_fp_stat_read(dp->fp, (uint32_t)slot, &f, NULL, dp->fpbuf) < 0) return;
+    if (!dp->fp || dp_fp_stat_read(dp->fp, (uint32_t)slot, &f, dp->fpbuf) < 0) return;
     out->pkts_in += f.pkts_in;
     out->octets_in += f.octets_in;
-    out->rtcp_in += f.rtcp_in;
     out->pkts_out += f.pkts_out;
     out->octets_out += f.octets_out;
-    out->rtcp_out += f.rtcp_out;
+    out->drop_policer += f.drop_policer;
     out->fast_pkts_in = f.pkts_in;
     uint64_t ms = f.last_ns / 1000000u; /* both CLOCK_MONOTONIC */
     if (ms > out->last_rx_ms) out->last_rx_ms = ms;
+    dp_rtpstat_t k;
+    uint32_t arm = FP_ARM_OFF;
+    if (dp_fp_rtp_get(dp->fp, (uint32_t)slot, &k, NULL, &arm) == 0 && arm != FP_ARM_OFF) {
+        uint64_t lost = dp_rtpstat_lost(&k);
+        out->rtp_lost = lost > side ? lost - side : 0;
+        out->jitter_us = dp_rtpstat_jitter_us(&k);
+    }
 }
 
 int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final)

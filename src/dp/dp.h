@@ -90,6 +90,9 @@ typedef struct dp_gate_stats {
     uint64_t last_rx_ms;            /* CLOCK_MONOTONIC ms of the last accepted packet, 0 = none */
     netaddr_t latched_rtp, latched_rtcp; /* where the gate sends now (after latching) */
     uint64_t fast_pkts_in;          /* of pkts_in, relayed by the kernel fast path */
+    uint32_t rtt_us;                /* rtp/delay: round trip to the remote, us, from the last
+                                     * report block that answered an SR relayed to it (RFC 3550
+                                     * 6.4.1); 0 = none yet. RTCP only: always exact */
 } dp_gate_stats_t;
 
 /* Kernel fast path (docs/dataplane.md, "Kernel fast path"). */

@@ -99,6 +99,7 @@ typedef struct dp_gate {
     dp_chan_t ch[2];
     dp_pol_t pol;
     dp_rtpstat_t rs;
+    dp_rtt_t rtt;        /* SRs relayed towards this gate's remote (rtp/delay) */
     uint64_t hang_ns;    /* 0 = off */
     uint64_t active_ns;  /* last accepted packet, or when the hang timer was (re)armed */
     dp_gate_stats_t st;  /* working copy, published into the pool's dp_pub_t */

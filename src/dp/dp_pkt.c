@@ -1,4 +1,5 @@
-/* dp_pkt.c - pure per-packet helpers: header checks, policer, RTP loss and jitter.
+/* dp_pkt.c - pure per-packet helpers: header checks, policer, RTP loss and jitter, RTCP
+ * parsing and round trip.
  * Called by the worker that owns the gate; no allocation, no locks, no system calls. */
 #include "dp/dp_pkt.h"
 
@@ -166,4 +167,87 @@ uint64_t dp_rtpstat_lost(const dp_rtpstat_t *s)
 uint32_t dp_rtpstat_jitter_us(const dp_rtpstat_t *s)
 {
     return (uint32_t)((s->jitter16_ns >> 4) / 1000u);
+}
+
+/* ---- RTCP ---- */
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Report blocks of one SR/RR: n blocks of 24 bytes at b (length checked by the caller). */
+static void rtcp_blocks(const uint8_t *b, unsigned n, dp_rtcp_info_t *out)
+{
+    for (unsigned k = 0; k < n && out->nrb < DP_RTCP_MAX_RB; k++, b += 24) {
+        out->rb[out->nrb].ssrc = rd32(b);
+        out->rb[out->nrb].lsr = rd32(b + 16);
+        out->rb[out->nrb].dlsr = rd32(b + 20);
+        out->nrb++;
+    }
+}
+
+int dp_rtcp_parse(const uint8_t *p, uint32_t len, dp_rtcp_info_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    uint32_t off = 0;
+    while (off < len) {
+        if (len - off < 4 || (p[off] >> 6) != 2) return -1;
+        uint32_t n = ((uint32_t)p[off + 2] << 8 | p[off + 3]) * 4u + 4u; /* bytes */
+        if (n > len - off) return -1;
+        const uint8_t *q = p + off;
+        unsigned rc = q[0] & 0x1F;
+        if (q[1] == 200) { /* SR: header, SSRC, 20 bytes of sender information, blocks */
+            if (n < 28u + 24u * rc) return -1;
+            if (out->nsr < DP_RTCP_MAX_SR) {
+                out->sr[out->nsr].ssrc = rd32(q + 4);
+                out->sr[out->nsr].ntp_mid = rd32(q + 10);
+                out->nsr++;
+            }
+            rtcp_blocks(q + 28, rc, out);
+        } else if (q[1] == 201) { /* RR: header, SSRC, blocks */
+            if (n < 8u + 24u * rc) return -1;
+            rtcp_blocks(q + 8, rc, out);
+        }
+        out->npkt++;
+        off += n;
+    }
+    return (int)out->npkt;
+}
+
+void dp_rtt_sent(dp_rtt_t *r, uint32_t ssrc, uint32_t lsr, uint64_t now_ns)
+{
+    r->sr[r->next].ssrc = ssrc;
+    r->sr[r->next].lsr = lsr;
+    r->sr[r->next].ns = now_ns ? now_ns : 1;
+    r->next = (uint8_t)((r->next + 1) % DP_RTT_SR);
+}
+
+int64_t dp_rtt_report(const dp_rtt_t *r, uint32_t ssrc, uint32_t lsr, uint32_t dlsr,
+                      uint64_t now_ns)
+{
+    if (lsr == 0) return -1; /* the remote has had no SR from this source */
+    for (unsigned k = 1; k <= DP_RTT_SR; k++) { /* newest first */
+        unsigned i = (r->next + DP_RTT_SR - k) % DP_RTT_SR;
+        if (!r->sr[i].ns || r->sr[i].ssrc != ssrc || r->sr[i].lsr != lsr) continue;
+        uint64_t held = (uint64_t)dlsr * 1953125u / 128u; /* 1/65536 s in ns */
+        if (now_ns < r->sr[i].ns + held) return -1;
+        return (int64_t)(now_ns - r->sr[i].ns - held);
+    }
+    return -1;
+}
+
+int64_t dp_rtt_rtcp(dp_rtt_t *back, dp_rtt_t *fwd, const uint8_t *p, uint32_t len,
+                    uint64_t now_ns)
+{
+    dp_rtcp_info_t in;
+    if (dp_rtcp_parse(p, len, &in) <= 0) return -1; /* nothing from a broken compound */
+    int64_t rtt = -1;
+    for (unsigned i = 0; i < in.nrb; i++) {
+        int64_t ns = dp_rtt_report(back, in.rb[i].ssrc, in.rb[i].lsr, in.rb[i].dlsr, now_ns);
+        if (ns >= 0) rtt = ns / 1000;
+    }
+    for (unsigned i = 0; i < in.nsr; i++)
+        dp_rtt_sent(fwd, in.sr[i].ssrc, in.sr[i].ntp_mid, now_ns);
+    return rtt;
 }

@@ -30,11 +30,20 @@ static void mark_dirty(dp_worker_t *w, dp_gate_t *g, int32_t slot)
     }
 }
 
+/* While the gate's RTP channel is offloaded its loss and jitter state lives in the kernel
+ * (fp_rtp) and g->rs holds only the RTP the worker still saw meanwhile (a packet queued on
+ * the socket before the offload, one the program left to the socket path): the worker then
+ * publishes that count, flagged, and read_stats (dp.c) combines it with the kernel's state. */
 static void publish(dp_t *dp, int32_t slot)
 {
     dp_gate_t *g = &dp->gates[slot];
-    g->st.rtp_lost = dp_rtpstat_lost(&g->rs);
-    g->st.jitter_us = dp_rtpstat_jitter_us(&g->rs);
+    if (g->fp_on[0]) {
+        g->st.rtp_lost = DP_FP_SIDE | g->rs.received;
+        g->st.jitter_us = 0;
+    } else {
+        g->st.rtp_lost = dp_rtpstat_lost(&g->rs);
+        g->st.jitter_us = dp_rtpstat_jitter_us(&g->rs);
+    }
     g->st.latched_rtp = g->ch[0].dest;
     g->st.latched_rtcp = g->ch[1].dest;
     g->dirty = false;
@@ -169,25 +178,27 @@ static bool mode_sends(dp_mode_t m)
     return m == DP_MODE_SENDRECV || m == DP_MODE_SENDONLY;
 }
 
-/* Channel c of gate g (packets to g's local port c, out of the peer's port c) may be
- * relayed in the kernel when everything the socket path would do with a packet from its
- * accepted source is a plain rewrite: a peer that sends, a known destination of the same
- * family, one exact accepted source (the latched one, or without latching the remote the
- * gate sends to, when the filters admit it), no policer, and no interception on either side
- * (interception must see every packet). Anything else stays on the socket path. */
-static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, int c, struct fp_chan *v)
+/* The RTP channel of gate g (packets to g's local RTP port, out of the peer's RTP port) may
+ * be relayed in the kernel when everything the socket path would do with a packet from its
+ * accepted source is a plain rewrite, the loss/jitter accounting and the policer of fp_rtp:
+ * a peer that sends, a known destination of the same family, one exact accepted source (the
+ * latched one, or without latching the remote the gate sends to, when the filters admit
+ * it), and no interception on either side (interception must see every packet). RTCP
+ * is never offloaded: it is rare, and everything derived from it stays in the worker.
+ * Anything else stays on the socket path. */
+static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, struct fp_chan *v)
 {
-    if (g->fp_if <= 0 || g->peer < 0 || g->ch[c].fd < 0) return false;
+    if (g->fp_if <= 0 || g->peer < 0 || g->ch[0].fd < 0) return false;
     const dp_gate_t *p = &dp->gates[g->peer];
     if (g->tap.conf.active || p->tap.conf.active) return false;
-    if (g->pol.on || !mode_receives(g->mode) || !mode_sends(p->mode)) return false;
-    const netaddr_t *dst = &p->ch[c].dest, *src = g->latch ? &g->ch[c].latched : &g->ch[c].dest;
-    int fam = netaddr_family(&g->ch[c].local);
-    if (!netaddr_is_set(dst) || netaddr_family(&p->ch[c].local) != fam) return false;
+    if (!mode_receives(g->mode) || !mode_sends(p->mode)) return false;
+    const netaddr_t *dst = &p->ch[0].dest, *src = g->latch ? &g->ch[0].latched : &g->ch[0].dest;
+    int fam = netaddr_family(&g->ch[0].local);
+    if (!netaddr_is_set(dst) || netaddr_family(&p->ch[0].local) != fam) return false;
     if (!netaddr_is_set(src) || netaddr_family(src) != fam || netaddr_port(src) == 0) return false;
     if (g->addr_filter && !netaddr_match_mask(src, &g->f_addr, &g->f_mask)) return false;
     if (g->port_filter &&
-        (netaddr_port(src) < g->ch[c].port_lo || netaddr_port(src) > g->ch[c].port_hi))
+        (netaddr_port(src) < g->ch[0].port_lo || netaddr_port(src) > g->ch[0].port_hi))
         return false;
     uint32_t out_if = 0;
     if (dp_fp_is_local(dp->fp, dst)) {
@@ -198,39 +209,119 @@ static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, int c, str
     }
     memset(v, 0, sizeof(*v));
     dp_fp_addr(&v->src, src);
-    dp_fp_addr(&v->out_src, &p->ch[c].local);
+    dp_fp_addr(&v->out_src, &p->ch[0].local);
     dp_fp_addr(&v->out_dst, dst);
-    v->rx_stat = (uint32_t)slot * 2 + (uint32_t)c;
-    v->tx_stat = (uint32_t)g->peer * 2 + (uint32_t)c;
+    v->rx_slot = (uint32_t)slot;
+    v->tx_slot = (uint32_t)g->peer;
     v->out_ifindex = out_if;
-    v->rtcp_port = (uint8_t)c;
     v->tos = (uint8_t)((p->dscp & 0x3f) << 2);
     return true;
+}
+
+/* A fresh generation for each offload: a program still running with an older channel entry
+ * (on another CPU, right after a withdraw) finds fp_arm changed and leaves its packet to the
+ * socket path instead of touching the state. Shared by the workers; control events only. */
+static _Atomic uint32_t fp_gen = FP_GEN_MIN;
+
+static uint32_t fp_next_gen(void)
+{
+    uint32_t gen;
+    do gen = atomic_fetch_add_explicit(&fp_gen, 1, memory_order_relaxed);
+    while (gen < FP_GEN_MIN);
+    return gen;
+}
+
+/* Fold into the kernel's state k what the worker counted while the channel was offloaded
+ * (w, started empty at the offload): packets of the same stream add to `received`, a highest
+ * sequence number beyond the kernel's moves it. Their jitter samples are not replayed. */
+static void fp_merge(dp_rtpstat_t *k, const dp_rtpstat_t *w)
+{
+    if (!w->init || w->received == 0) return;
+    if (!k->init) {
+        *k = *w;
+        return;
+    }
+    if (w->ssrc != k->ssrc) return; /* another source in between: not this stream */
+    k->received += w->received;
+    uint16_t ud = (uint16_t)(w->max_seq - k->max_seq);
+    if (ud != 0 && ud < 3000) { /* MAX_DROPOUT of dp_pkt.c */
+        if (w->max_seq < k->max_seq) k->cycles += 65536;
+        k->max_seq = w->max_seq;
+    }
+}
+
+/* Withdraw the gate's RTP channel and take its statistics back, so that the worker counts
+ * on from where the kernel stopped:
+ *   delete the entry (new packets reach the socket), fp_arm = HANDBACK (a program already
+ *   past the lookup leaves its packet to the socket path; readers still use the kernel's
+ *   state), copy the state under its lock, merge, publish, fp_arm = OFF (readers use what
+ *   the worker published).
+ * A program that took the lock before the HANDBACK store is visible has finished its update
+ * before the copy takes the lock; one that takes it later sees HANDBACK. */
+static void fp_off(dp_t *dp, dp_gate_t *g, int32_t slot)
+{
+    if (!g->fp_on[0]) return;
+    uint32_t s = (uint32_t)slot;
+    dp_fp_chan_del(dp->fp, &g->ch[0].local);
+    dp_fp_rtp_arm(dp->fp, s, FP_ARM_HANDBACK);
+    dp_rtpstat_t k;
+    dp_pol_t pol; /* the kernel's bucket: RTCP meanwhile used the worker's copy (see docs) */
+    if (dp_fp_rtp_get(dp->fp, s, &k, &pol, NULL) == 0) {
+        fp_merge(&k, &g->rs);
+        g->rs = k;
+        g->pol = pol;
+    }
+    uint64_t buf[64 * sizeof(struct fp_stat) / 8]; /* the kernel's last packet counts as */
+    struct fp_stat f;                               /* activity (hangterm, relatch) */
+    if (dp_fp_stat_bufsize(dp->fp) <= sizeof(buf) && dp_fp_stat_read(dp->fp, s, &f, buf) == 0) {
+        if (f.last_ns > g->active_ns) g->active_ns = f.last_ns;
+        if (f.last_ns > g->ch[0].latched_ns) g->ch[0].latched_ns = f.last_ns;
+    }
+    g->fp_on[0] = false;
+    publish(dp, slot);
+    dp_fp_rtp_arm(dp->fp, s, FP_ARM_OFF);
+}
+
+/* Offload the gate's RTP channel with entry v: its statistics and policer go to the kernel
+ * first. */
+static bool fp_put(dp_t *dp, dp_gate_t *g, int32_t slot, struct fp_chan *v)
+{
+    uint32_t s = (uint32_t)slot;
+    v->gen = fp_next_gen();
+    if (dp_fp_rtp_put(dp->fp, s, &g->rs, &g->pol) == 0 && dp_fp_rtp_arm(dp->fp, s, v->gen) == 0 &&
+        dp_fp_chan_set(dp->fp, &g->ch[0].local, v) == 0) {
+        memset(&g->rs, 0, sizeof(g->rs)); /* from here: only what the worker still sees */
+        g->fp_on[0] = true;
+        return true;
+    }
+    dp_fp_rtp_arm(dp->fp, s, FP_ARM_OFF);
+    return false;
+}
+
+/* Same entry apart from the generation: nothing to do. */
+static bool fp_same(dp_t *dp, const dp_gate_t *g, const struct fp_chan *v)
+{
+    struct fp_chan cur;
+    if (dp_fp_chan_get(dp->fp, &g->ch[0].local, &cur) < 0) return false;
+    cur.gen = v->gen;
+    return memcmp(&cur, v, sizeof(cur)) == 0;
 }
 
 static void fp_sync_gate(dp_t *dp, dp_gate_t *g, int32_t slot)
 {
     g->fp_dirty = false;
-    for (int c = 0; c < 2; c++) {
-        struct fp_chan v;
-        if (fp_want(dp, g, slot, c, &v)) {
-            g->fp_on[c] = dp_fp_chan_set(dp->fp, &g->ch[c].local, &v) == 0;
-        } else if (g->fp_on[c]) {
-            dp_fp_chan_del(dp->fp, &g->ch[c].local);
-            g->fp_on[c] = false;
-        }
-    }
+    struct fp_chan v;
+    bool want = fp_want(dp, g, slot, &v);
+    if (want && g->fp_on[0] && fp_same(dp, g, &v)) return;
+    fp_off(dp, g, slot);
+    if (want) fp_put(dp, g, slot, &v);
 }
 
 /* Withdraw the offload of a gate and of its peer before a request changes them: from here
  * on the worker sees every packet, until fp_sync decides again with the new settings. */
 static void fp_withdraw_gate(dp_t *dp, dp_gate_t *g)
 {
-    for (int c = 0; c < 2; c++)
-        if (g->fp_on[c]) {
-            dp_fp_chan_del(dp->fp, &g->ch[c].local);
-            g->fp_on[c] = false;
-        }
+    fp_off(dp, g, (int32_t)(g - dp->gates));
 }
 
 static void fp_withdraw(dp_worker_t *w, int32_t slot)
@@ -239,7 +330,11 @@ static void fp_withdraw(dp_worker_t *w, int32_t slot)
     if (!dp->fp) return;
     dp_gate_t *g = &dp->gates[slot];
     fp_withdraw_gate(dp, g);
-    if (g->peer >= 0) fp_withdraw_gate(dp, &dp->gates[g->peer]);
+    dp_fp_hold(dp->fp, (uint32_t)slot, 0); /* held by dp_gate_modify: the entries are gone now */
+    if (g->peer >= 0) {
+        fp_withdraw_gate(dp, &dp->gates[g->peer]);
+        dp_fp_hold(dp->fp, (uint32_t)g->peer, 0);
+    }
 }
 
 /* Re-decide the offload of a gate and of its peer (whose output is this gate). */
@@ -253,15 +348,15 @@ static void fp_sync(dp_worker_t *w, int32_t slot)
 }
 
 /* The latest packet the kernel relayed for channel c of the gate (0 = none, or not
- * offloaded). One map read: only on a hang timer's expiry or a relatch candidate. */
+ * offloaded; RTCP, c = 1, never is). One map read: only on a hang timer's expiry or a
+ * relatch candidate. */
 static uint64_t fp_last_ns(dp_worker_t *w, const dp_gate_t *g, int c)
 {
     dp_t *dp = w->dp;
-    if (!dp->fp || !(g->fp_on[0] || g->fp_on[1])) return 0;
+    if (!dp->fp || c == 1 || !g->fp_on[0]) return 0;
     struct fp_stat f;
-    uint64_t last[2];
-    if (dp_fp_stat_read(dp->fp, (uint32_t)(g - dp->gates), &f, last, w->fpbuf) < 0) return 0;
-    return c < 0 ? f.last_ns : last[c];
+    if (dp_fp_stat_read(dp->fp, (uint32_t)(g - dp->gates), &f, w->fpbuf) < 0) return 0;
+    return f.last_ns;
 }
 
 /* ---- control requests ---- */
@@ -405,7 +500,11 @@ static bool admit(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int i, u
     if (!dp_pol_admit(&g->pol, len, now)) return g->st.drop_policer++, false;
     g->st.pkts_in++;
     g->st.octets_in += len;
-    if (kind == DP_PKT_RTCP) g->st.rtcp_in++;
+    if (kind == DP_PKT_RTCP) { /* RTCP only: the RTP path stays as it is */
+        g->st.rtcp_in++;
+        int64_t rtt = dp_rtt_rtcp(&g->rtt, &peer->rtt, p, len, now); /* rtp/delay */
+        if (rtt >= 0) g->st.rtt_us = rtt > UINT32_MAX ? UINT32_MAX : rtt ? (uint32_t)rtt : 1;
+    }
     w->kind[i] = (uint8_t)kind;
     return true;
 }

@@ -25,7 +25,7 @@
 
 struct dp_fp {
     struct fastpath_bpf *skel;
-    int chan_fd, stat_fd, prog_fd;
+    int chan_fd, stat_fd, rtp_fd, arm_fd, hold_fd, prog_fd;
     int ncpu;
     int lo;
     /* read-only after open: the host's addresses then (any thread) */
@@ -82,9 +82,12 @@ dp_fp_t *dp_fp_open(uint32_t max_gates, char *err, size_t errlen)
         snprintf(err, errlen, "fast path: cannot open the BPF object");
         goto fail;
     }
-    uint32_t n = max_gates * 2;
+    uint32_t n = max_gates; /* one RTP channel per gate */
     bpf_map__set_max_entries(fp->skel->maps.fp_chan, n);
     bpf_map__set_max_entries(fp->skel->maps.fp_stat, n);
+    bpf_map__set_max_entries(fp->skel->maps.fp_rtp, n);
+    bpf_map__set_max_entries(fp->skel->maps.fp_arm, n);
+    bpf_map__set_max_entries(fp->skel->maps.fp_hold, n);
     int rc = fastpath_bpf__load(fp->skel);
     if (rc < 0) {
         snprintf(err, errlen, "fast path: cannot load the BPF program: %s (root and BPF needed)",
@@ -93,6 +96,9 @@ dp_fp_t *dp_fp_open(uint32_t max_gates, char *err, size_t errlen)
     }
     fp->chan_fd = bpf_map__fd(fp->skel->maps.fp_chan);
     fp->stat_fd = bpf_map__fd(fp->skel->maps.fp_stat);
+    fp->rtp_fd = bpf_map__fd(fp->skel->maps.fp_rtp);
+    fp->arm_fd = bpf_map__fd(fp->skel->maps.fp_arm);
+    fp->hold_fd = bpf_map__fd(fp->skel->maps.fp_hold);
     fp->prog_fd = bpf_program__fd(fp->skel->progs.bgf_fastpath);
     snapshot_addrs(fp);
     return fp;
@@ -219,6 +225,13 @@ int dp_fp_chan_del(dp_fp_t *fp, const netaddr_t *key)
     return bpf_map_delete_elem(fp->chan_fd, &k) < 0 ? -errno : 0;
 }
 
+int dp_fp_chan_get(dp_fp_t *fp, const netaddr_t *key, struct fp_chan *v)
+{
+    struct fp_addr k;
+    dp_fp_addr(&k, key);
+    return bpf_map_lookup_elem(fp->chan_fd, &k, v) < 0 ? -errno : 0;
+}
+
 size_t dp_fp_stat_bufsize(const dp_fp_t *fp)
 {
     return (size_t)fp->ncpu * ((sizeof(struct fp_stat) + 7) / 8 * 8);
@@ -230,35 +243,107 @@ int dp_fp_stat_reset(dp_fp_t *fp, uint32_t slot)
     void *z = calloc(1, sz); /* control thread, gate open: not the packet path */
     if (!z) return -ENOMEM;
     int rc = 0;
-    for (uint32_t c = 0; c < 2; c++) {
-        uint32_t k = slot * 2 + c;
-        if (bpf_map_update_elem(fp->stat_fd, &k, z, BPF_ANY) < 0) rc = -errno;
-    }
+    if (bpf_map_update_elem(fp->stat_fd, &slot, z, BPF_ANY) < 0) rc = -errno;
     free(z);
-    return rc;
+    int arm = dp_fp_rtp_arm(fp, slot, FP_ARM_OFF);
+    int hold = dp_fp_hold(fp, slot, 0);
+    return rc ? rc : arm ? arm : hold;
 }
 
-int dp_fp_stat_read(dp_fp_t *fp, uint32_t slot, struct fp_stat *out, uint64_t chan_last_ns[2],
-                    void *buf)
+int dp_fp_stat_read(dp_fp_t *fp, uint32_t slot, struct fp_stat *out, void *buf)
 {
     size_t step = (sizeof(struct fp_stat) + 7) / 8 * 8;
     memset(out, 0, sizeof(*out));
-    for (uint32_t c = 0; c < 2; c++) {
-        uint32_t k = slot * 2 + c;
-        uint64_t last = 0;
-        if (bpf_map_lookup_elem(fp->stat_fd, &k, buf) < 0) return -errno;
-        for (int i = 0; i < fp->ncpu; i++) {
-            const struct fp_stat *s = (const void *)((const uint8_t *)buf + step * (size_t)i);
-            out->pkts_in += s->pkts_in;
-            out->octets_in += s->octets_in;
-            out->rtcp_in += s->rtcp_in;
-            out->pkts_out += s->pkts_out;
-            out->octets_out += s->octets_out;
-            out->rtcp_out += s->rtcp_out;
-            if (s->last_ns > last) last = s->last_ns;
-        }
-        if (chan_last_ns) chan_last_ns[c] = last;
-        if (last > out->last_ns) out->last_ns = last;
+    if (bpf_map_lookup_elem(fp->stat_fd, &slot, buf) < 0) return -errno;
+    for (int i = 0; i < fp->ncpu; i++) {
+        const struct fp_stat *s = (const void *)((const uint8_t *)buf + step * (size_t)i);
+        out->pkts_in += s->pkts_in;
+        out->octets_in += s->octets_in;
+        out->pkts_out += s->pkts_out;
+        out->octets_out += s->octets_out;
+        out->drop_policer += s->drop_policer;
+        if (s->last_ns > out->last_ns) out->last_ns = s->last_ns;
     }
+    return 0;
+}
+
+static void bucket_out(struct fp_bucket *o, const dp_bucket_t *b)
+{
+    o->tokens_nb = b->tokens_nb;
+    o->depth_nb = b->depth_nb;
+    o->full_ns = b->full_ns;
+    o->last_ns = b->last_ns;
+    o->rate = b->rate;
+}
+
+static void bucket_in(dp_bucket_t *b, const struct fp_bucket *o)
+{
+    b->tokens_nb = o->tokens_nb;
+    b->depth_nb = o->depth_nb;
+    b->full_ns = o->full_ns;
+    b->last_ns = o->last_ns;
+    b->rate = o->rate;
+}
+
+int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs, const dp_pol_t *pol)
+{
+    struct fp_rtp k;
+    memset(&k, 0, sizeof(k));
+    k.pol_on = pol->on;
+    k.pol_two_rate = pol->two_rate;
+    bucket_out(&k.pol_c, &pol->c);
+    bucket_out(&k.pol_p, &pol->p);
+    k.init = rs->init;
+    k.pt = rs->pt;
+    k.max_seq = rs->max_seq;
+    k.ssrc = rs->ssrc;
+    k.cycles = rs->cycles;
+    k.base_seq = rs->base_seq;
+    k.bad_seq = rs->bad_seq;
+    k.clock = rs->clock;
+    k.prev_ts = rs->prev_ts;
+    k.prev_arr_ns = rs->prev_arr_ns;
+    k.received = rs->received;
+    k.lost_before = rs->lost_before;
+    k.jitter16_ns = rs->jitter16_ns;
+    return bpf_map_update_elem(fp->rtp_fd, &slot, &k, BPF_F_LOCK) < 0 ? -errno : 0;
+}
+
+int dp_fp_rtp_arm(dp_fp_t *fp, uint32_t slot, uint32_t arm)
+{
+    return bpf_map_update_elem(fp->arm_fd, &slot, &arm, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_fp_hold(dp_fp_t *fp, uint32_t slot, uint32_t on)
+{
+    return bpf_map_update_elem(fp->hold_fd, &slot, &on, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, dp_pol_t *pol, uint32_t *arm)
+{
+    struct fp_rtp k;
+    if (arm && bpf_map_lookup_elem(fp->arm_fd, &slot, arm) < 0) return -errno;
+    if (bpf_map_lookup_elem_flags(fp->rtp_fd, &slot, &k, BPF_F_LOCK) < 0) return -errno;
+    if (pol) {
+        memset(pol, 0, sizeof(*pol));
+        pol->on = k.pol_on;
+        pol->two_rate = k.pol_two_rate;
+        bucket_in(&pol->c, &k.pol_c);
+        bucket_in(&pol->p, &k.pol_p);
+    }
+    memset(rs, 0, sizeof(*rs));
+    rs->init = k.init;
+    rs->pt = k.pt;
+    rs->max_seq = k.max_seq;
+    rs->ssrc = k.ssrc;
+    rs->cycles = k.cycles;
+    rs->base_seq = k.base_seq;
+    rs->bad_seq = k.bad_seq;
+    rs->clock = k.clock;
+    rs->prev_ts = k.prev_ts;
+    rs->prev_arr_ns = k.prev_arr_ns;
+    rs->received = k.received;
+    rs->lost_before = k.lost_before;
+    rs->jitter16_ns = k.jitter16_ns;
     return 0;
 }

@@ -3,10 +3,16 @@
  * sides compile this file, so a change here changes both. */
 #ifndef BGF_DP_FASTPATH_ABI_H
 #define BGF_DP_FASTPATH_ABI_H
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 #define FP_AF_INET 2
 #define FP_AF_INET6 10
+
+/* fp_arm values besides a channel's generation (>= FP_GEN_MIN): */
+#define FP_ARM_OFF 0      /* the worker owns the RTP statistics (and has published them) */
+#define FP_ARM_HANDBACK 1 /* withdrawing: the kernel takes no packet, its copy is still the latest */
+#define FP_GEN_MIN 2
 
 /* An address as the maps hold it: family, port (network order), address (IPv4 in the first
  * four bytes, the rest zero). */
@@ -17,24 +23,46 @@ struct fp_addr {
     __u8 addr[16];
 };
 
-/* fp_chan: key = a gate channel's local address (what packets are sent to). */
+/* fp_chan: key = a gate's local RTP address (what packets are sent to). Only RTP channels
+ * are offloaded; RTCP always goes through the worker. */
 struct fp_chan {
     struct fp_addr src;      /* the only source accepted here (latched or the symmetric remote) */
     struct fp_addr out_src;  /* peer gate's local address: the rewritten source */
     struct fp_addr out_dst;  /* peer's remote: the rewritten destination */
-    __u32 rx_stat;           /* fp_stat index of the receiving gate: slot * 2 + channel */
-    __u32 tx_stat;           /* fp_stat index of the sending (peer) gate */
+    __u32 rx_slot;           /* gate slot of the receiving gate (fp_stat, fp_rtp, fp_arm) */
+    __u32 tx_slot;           /* gate slot of the sending (peer) gate (fp_stat) */
     __u32 out_ifindex;       /* 0 = local destination (continue up the stack) */
-    __u8 rtcp_port;          /* 1 = the channel is the RTCP port */
+    __u32 gen;               /* taken only while fp_arm[rx_slot] == gen */
     __u8 tos;                /* DSCP << 2 of the sending gate */
-    __u8 pad[2];
+    __u8 pad[3];
 };
 
-/* fp_stat: per CPU, per gate slot and channel (slot * 2 + c). Octets are UDP payload bytes as the socket path counts. */
+/* fp_stat: per CPU, per gate slot. Octets are UDP payload bytes as the socket path counts. */
 struct fp_stat {
-    __u64 pkts_in, octets_in, rtcp_in;
-    __u64 pkts_out, octets_out, rtcp_out;
+    __u64 pkts_in, octets_in;
+    __u64 pkts_out, octets_out;
+    __u64 drop_policer;
     __u64 last_ns; /* CLOCK_MONOTONIC of the last packet received by this gate, 0 = none */
+};
+
+/* A token bucket as dp_bucket_t (src/dp/dp_pkt.h): tokens in nano-bytes. */
+struct fp_bucket {
+    __u64 tokens_nb, depth_nb, full_ns, last_ns;
+    __u32 rate, pad;
+};
+
+/* fp_rtp: per gate slot, the state of its offloaded RTP channel: the receive statistics of
+ * its RTP stream (the fields and algorithm of dp_rtpstat_t, src/dp/dp_pkt.c, RFC 3550 A.1
+ * and A.8) and the gate's policer (dp_pol_t, dp_pol_admit). One state per stream, so updates
+ * from several CPUs serialise on the spin lock. */
+struct fp_rtp {
+    struct bpf_spin_lock lock;
+    __u8 init, pt;
+    __u16 max_seq;
+    __u32 ssrc, cycles, base_seq, bad_seq, clock, prev_ts, pad;
+    __u64 prev_arr_ns, received, lost_before, jitter16_ns;
+    __u8 pol_on, pol_two_rate, pad2[6];
+    struct fp_bucket pol_c, pol_p; /* committed (sdr, mbs), peak (pdr, pdr * dvt) */
 };
 
 #endif

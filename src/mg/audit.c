@@ -107,6 +107,7 @@ void mg_stats_add(dp_gate_stats_t *sum, const mg_stream_t *s, const dp_gate_stat
     sum->octets_out += st->octets_out + s->base_octets_out;
     sum->rtp_lost += st->rtp_lost + s->base_lost;
     if (st->jitter_us > sum->jitter_us) sum->jitter_us = st->jitter_us;
+    if (st->rtt_us > sum->rtt_us) sum->rtt_us = st->rtt_us;
 }
 
 void mg_term_stats(mg_engine_t *e, const mg_term_t *t, dp_gate_stats_t *out)
@@ -137,7 +138,8 @@ static uint64_t stat_value(const mg_term_t *t, const dp_gate_stats_t *st, const 
         uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
         return now > t->created_ms ? now - t->created_ms : 0;
     }
-    return 0; /* rtp/delay: not measured by the relay */
+    if (!strcasecmp(n, "rtp/delay")) return (st->rtt_us + 500u) / 1000u; /* RTCP round trip, ms */
+    return 0;
 }
 
 int mg_stats_reply(mg_exec_t *x, const mg_term_t *t, const dp_gate_stats_t *st,

@@ -55,6 +55,7 @@ void mg_config_default(mg_config_t *cfg)
     cfg->default_latch = false;
     cfg->relatch_idle_ms = 0;
     cfg->default_hang_timer_s = 0;
+    cfg->fast_path_auto = true; /* the kernel fast path where it can run */
     cfg->li.enabled = false;
     cfg->li.format = LI_FMT_ETSI;
     cfg->li.point = LI_POINT_NATURAL;
@@ -314,11 +315,16 @@ static int parse_li_point(void *field, const char *v, const directive_t *d, char
     return snprintf(why, wl, "'%s' is not natural, before_nat or after_nat", v), -1;
 }
 
+/* field: fast_path_tc; fast_path_auto is set beside it */
 static int parse_fast_path(void *field, const char *v, const directive_t *d, char *why, size_t wl)
 {
-    if (strcasecmp(v, "off") == 0) return *(bool *)field = false, 0;
-    if (strcasecmp(v, "tc") == 0) return *(bool *)field = true, 0;
-    return snprintf(why, wl, "'%s' is not off or tc", v), -1;
+    mg_config_t *c = (mg_config_t *)((char *)field - offsetof(mg_config_t, fast_path_tc));
+    bool tc = strcasecmp(v, "tc") == 0, au = strcasecmp(v, "auto") == 0;
+    if (!tc && !au && strcasecmp(v, "off") != 0)
+        return snprintf(why, wl, "'%s' is not auto, tc or off", v), -1;
+    c->fast_path_tc = tc;
+    c->fast_path_auto = au;
+    return 0;
 }
 
 static int parse_pct(void *field, const char *v, const directive_t *d, char *why, size_t wl)
@@ -641,7 +647,9 @@ int mg_config_reload(mg_config_t *cur, const mg_config_t *next, char *restart, s
     NEEDS_RESTART(cur->max_gates != next->max_gates, "max_gates");
     NEEDS_RESTART(cur->max_contexts != next->max_contexts, "max_contexts");
     NEEDS_RESTART(cur->workers != next->workers, "workers");
-    NEEDS_RESTART(cur->fast_path_tc != next->fast_path_tc, "fast_path");
+    NEEDS_RESTART(cur->fast_path_tc != next->fast_path_tc ||
+                      cur->fast_path_auto != next->fast_path_auto,
+                  "fast_path");
     NEEDS_RESTART(memcmp(&cur->li, &next->li, sizeof(cur->li)) != 0, "[li]");
 #undef NEEDS_RESTART
     /* what changes now */

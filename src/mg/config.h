@@ -67,6 +67,8 @@ typedef struct mg_config {
     uint32_t relatch_idle_ms;
     uint32_t default_hang_timer_s;
     bool fast_path_tc;                     /* fast_path = tc: dp's kernel fast path; added */
+    bool fast_path_auto;                   /* fast_path = auto (default): tc when bgfd is root
+                                              and the program loads, else off; added */
     /* [li] */
     li_conf_t li;
 } mg_config_t;

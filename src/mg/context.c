@@ -62,6 +62,7 @@ mg_ctx_t *mg_ctx_new(mg_store_t *s)
     c->terms[0] = c->terms[1] = NULL;
     c->priority = 0;
     c->emergency = false;
+    c->ntopo = 0;
     s->nctx++;
     return c;
 }
@@ -104,6 +105,10 @@ void mg_ctx_detach(mg_ctx_t *c, mg_term_t *t)
             c->terms[--c->nterms] = NULL;
             break;
         }
+    unsigned k = 0;
+    for (unsigned i = 0; i < c->ntopo; i++)
+        if (c->topo[i].from != t && c->topo[i].to != t) c->topo[k++] = c->topo[i];
+    c->ntopo = (uint8_t)k;
     t->ctx = NULL;
 }
 

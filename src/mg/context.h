@@ -93,6 +93,16 @@ typedef struct mg_term {
     uint32_t next_free;
 } mg_term_t;
 
+/* One association of the context's Topology (H.248.1 7.1.18) between two of its terminations:
+ * what the MGC set, per stream (stream 0 = every stream without an entry of its own). A pair
+ * without an entry is Bothway. For Oneway* the media goes from `from` to `to`. */
+#define MG_TOPO_MAX 8
+typedef struct mg_topo {
+    mg_term_t *from, *to;
+    uint16_t stream;
+    uint8_t dir; /* h248_topo_dir_t */
+} mg_topo_t;
+
 typedef struct mg_ctx {
     bool used;
     uint32_t id;
@@ -100,6 +110,8 @@ typedef struct mg_ctx {
     unsigned nterms;
     uint8_t priority; /* context properties the MGC set (kept, audited) */
     bool emergency;
+    uint8_t ntopo;
+    mg_topo_t topo[MG_TOPO_MAX]; /* see src/mg/topology.c */
     uint32_t next_free;
 } mg_ctx_t;
 
@@ -112,7 +124,8 @@ void mg_store_free(mg_store_t *s);
 mg_ctx_t *mg_ctx_new(mg_store_t *s);
 mg_ctx_t *mg_ctx_get(mg_store_t *s, uint32_t id);
 void mg_ctx_del(mg_store_t *s, mg_ctx_t *c);
-/* Attach / detach a termination. Attach fails (-1) when the context is full. */
+/* Attach / detach a termination. Attach fails (-1) when the context is full. Detach drops the
+ * termination's Topology associations (a termination that comes back is Bothway). */
 int mg_ctx_attach(mg_ctx_t *c, mg_term_t *t);
 void mg_ctx_detach(mg_ctx_t *c, mg_term_t *t);
 /* Iterate contexts in use: start with id 0; returns NULL at the end. */

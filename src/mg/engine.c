@@ -11,6 +11,7 @@
  * Interception values (LICn, correlation numbers, target ids) go only to li_ctl_* and into
  * gate requests: never into logs, replies or audits. */
 #include "mg/engine_int.h"
+#include "mg/topology.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,7 +76,7 @@ static void append_cmd(h248_action_t *act, h248_cmd_t *r)
 }
 
 /* The reply action for context id (found or appended). */
-static h248_action_t *reply_action(mg_exec_t *x, uint32_t ctx)
+h248_action_t *mg_reply_action(mg_exec_t *x, uint32_t ctx)
 {
     h248_action_t **pp = &x->rep->actions;
     for (; *pp; pp = &(*pp)->next)
@@ -92,7 +93,7 @@ static h248_action_t *reply_action(mg_exec_t *x, uint32_t ctx)
 static void push_reply(mg_exec_t *x, h248_cmd_t **out, h248_cmd_t *r, uint32_t ctx)
 {
     if (*out) {
-        h248_action_t *ra = reply_action(x, x->out_ctx);
+        h248_action_t *ra = mg_reply_action(x, x->out_ctx);
         if (ra) append_cmd(ra, *out);
     }
     *out = r;
@@ -105,9 +106,10 @@ typedef enum { SEL_NUM, SEL_CHOOSE, SEL_NULL, SEL_ALL } sel_kind_t;
 
 typedef struct mg_sel {
     sel_kind_t kind;
-    uint32_t id;   /* SEL_NUM: the context id asked for (kept after the context ends) */
-    mg_ctx_t *ctx; /* SEL_NUM, or SEL_CHOOSE once created; NULL once ended */
-    bool created;  /* SEL_CHOOSE: the context was made by this action */
+    uint32_t id;       /* SEL_NUM: the context id asked for (kept after the context ends) */
+    mg_ctx_t *ctx;     /* SEL_NUM, or SEL_CHOOSE once created; NULL once ended */
+    bool created;      /* SEL_CHOOSE: the context was made by this action */
+    mg_term_t *chosen; /* made by the action's first Add=$ (a $ in Topology names it) */
 } mg_sel_t;
 
 #define MATCH_MAX 64
@@ -284,6 +286,7 @@ static int cmd_add(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_
     for (unsigned i = 0; i < c->ns; i++)
         t->streams[i].local_sdp = mg_xstrdup(mg_local_text(x, t, &t->streams[i], &c->s[i]));
     mg_ctx_attach(sel->ctx, t);
+    if (!sel->chosen) sel->chosen = t;
     h248_cmd_t *r = cmd_reply(x, H248_CMD_ADD, t->id, t->idlen);
     if (r) mg_reply_local(x, r, t, c, false);
     *out = r;
@@ -424,11 +427,15 @@ static int cmd_modify(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_c
 /* Close every stream of t, release it from its context and the pools. */
 static void term_release(mg_engine_t *e, mg_term_t *t, dp_gate_stats_t *final)
 {
+    mg_ctx_t *c = t->ctx;
+    mg_topo_snap_t snap; /* the other termination goes back to Bothway */
+    bool topo = c && c->ntopo;
+    if (topo) mg_topo_snapshot(e, c, &snap);
     for (unsigned i = 0; i < MG_MAX_STREAMS; i++)
         mg_close_stream(e, t, i, final);
-    mg_ctx_t *c = t->ctx;
     if (c) {
         mg_ctx_detach(c, t);
+        if (topo && c->nterms) mg_topo_push(e, c, &snap);
         if (c->nterms == 0) mg_ctx_del(e->store, c);
     }
     mg_term_del(e->store, t);
@@ -543,7 +550,11 @@ static int cmd_move(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
         return rc;
     }
     mg_ctx_t *old = t->ctx;
+    mg_topo_snap_t snap;
+    bool topo = old->ntopo != 0;
+    if (topo) mg_topo_snapshot(e, old, &snap);
     mg_ctx_detach(old, t);
+    if (topo && old->nterms) mg_topo_push(e, old, &snap);
     if (old->nterms == 0) mg_ctx_del(e->store, old);
     mg_ctx_attach(sel->ctx, t);
     /* Peers are gates with the same context: reopen each gate on its port in the new one. */
@@ -730,8 +741,6 @@ static uint32_t sel_ctx_id(const mg_sel_t *sel)
     }
 }
 
-/* Context properties the MGC set (Priority, Emergency: kept, no effect on the relay) and the
- * ContextAudit reply (per context under Context=*). */
 static int exec_one(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd_t **r)
 {
     switch (cmd->kind) {
@@ -774,7 +783,7 @@ static int exec_cmd(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
         int rc = exec_one(x, sel, &one, &r1);
         uint32_t ctx = x->out_ctx ? x->out_ctx : sel_ctx_id(sel);
         if (acc && (rc || r1)) {
-            h248_action_t *ra = reply_action(x, acc_ctx);
+            h248_action_t *ra = mg_reply_action(x, acc_ctx);
             if (ra) append_cmd(ra, acc);
             acc = NULL;
         }
@@ -787,26 +796,14 @@ static int exec_cmd(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
     return 0;
 }
 
-static bool ctx_props(mg_exec_t *x, const mg_sel_t *sel, const h248_action_t *act)
+/* The action ends with an Error descriptor (text NULL: the code's); false. */
+static bool action_error(mg_exec_t *x, uint32_t ctx, int code, const char *text)
 {
-    if (act->props && sel->ctx) {
-        if (act->props->priority >= 0) sel->ctx->priority = (uint8_t)act->props->priority;
-        if (act->props->emergency != H248_TRI_NONE)
-            sel->ctx->emergency = act->props->emergency == H248_TRI_ON;
-    }
-    if (!act->audit || (sel->kind != SEL_ALL && !sel->ctx)) return false;
-    uint8_t items = act->audit->items ? act->audit->items : H248_CA_PRIORITY | H248_CA_EMERGENCY;
-    mg_store_t *st = x->e->store;
-    mg_ctx_t *c = sel->kind == SEL_ALL ? mg_ctx_next(st, 0) : sel->ctx;
-    for (; c; c = sel->kind == SEL_ALL ? mg_ctx_next(st, c->id) : NULL) {
-        h248_action_t *ra = reply_action(x, c->id);
-        h248_ctx_props_t *p = arena_alloc(x->a, sizeof(*p));
-        if (!ra || !p) return true;
-        p->priority = items & H248_CA_PRIORITY ? c->priority : -1;
-        if (items & H248_CA_EMERGENCY) p->emergency = c->emergency ? H248_TRI_ON : H248_TRI_OFF;
-        ra->props = p;
-    }
-    return true;
+    h248_action_t *ra = mg_reply_action(x, ctx);
+    if (ra)
+        ra->error =
+            h248_error_new(x->a, (uint16_t)code, mg_dup(x->a, text ? text : err_text(code)));
+    return false;
 }
 
 /* Run one action; false when a command failed (the transaction ends). */
@@ -828,18 +825,10 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
         sel.kind = SEL_NUM;
         sel.id = act->ctx;
         sel.ctx = mg_ctx_get(e->store, act->ctx);
-        if (!sel.ctx) {
-            h248_action_t *ra = reply_action(x, act->ctx);
-            if (ra)
-                ra->error = h248_error_new(x->a, MG_ERR_UNKNOWN_CTX, mg_dup(x->a, err_text(411)));
-            return false;
-        }
+        if (!sel.ctx) return action_error(x, act->ctx, MG_ERR_UNKNOWN_CTX, NULL);
     }
-    if (act->props && act->props->has_topology) {
-        h248_action_t *ra = reply_action(x, sel_ctx_id(&sel));
-        if (ra) ra->error = h248_error_new(x->a, MG_ERR_NOT_IMPL, H248_STR("Topology"));
-        return false;
-    }
+    bool one = sel.kind == SEL_NUM || sel.kind == SEL_CHOOSE; /* Topology: not in - or * */
+    if (!mg_topo_action(x, act, sel.ctx, sel_ctx_id(&sel), one, NULL, false)) return false;
     bool any = false;
     for (const h248_cmd_t *cmd = act->cmds; cmd; cmd = cmd->next) {
         h248_cmd_t *r = NULL;
@@ -852,7 +841,7 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
         if (sel.ctx && !sel.ctx->used) sel.ctx = NULL; /* the last Subtract ended it */
         if (rc == 0) {
             e->counts.cmds_ok++;
-            h248_action_t *ra = reply_action(x, ctx);
+            h248_action_t *ra = mg_reply_action(x, ctx);
             if (!ra) return false;
             r->optional = false;
             append_cmd(ra, r);
@@ -870,18 +859,16 @@ static bool exec_action(mg_exec_t *x, const h248_action_t *act)
                 d->u.error.code = (uint16_t)rc;
                 d->u.error.text = mg_dup(x->a, text);
                 d->u.error.has_text = true;
-                h248_action_t *ra = reply_action(x, ctx);
+                h248_action_t *ra = mg_reply_action(x, ctx);
                 if (ra) append_cmd(ra, er);
             }
             continue;
         }
-        h248_action_t *ra = reply_action(x, ctx);
-        if (!ra) return false;
-        ra->error = h248_error_new(x->a, (uint16_t)rc, mg_dup(x->a, text));
-        return false;
+        return action_error(x, ctx, rc, text);
     }
-    bool audited = ctx_props(x, &sel, act);
-    if (!any && !act->cmds && !audited) reply_action(x, sel_ctx_id(&sel));
+    if (!mg_topo_action(x, act, sel.ctx, sel_ctx_id(&sel), one, sel.chosen, true)) return false;
+    bool audited = mg_ctx_props(x, sel.ctx, sel.kind == SEL_ALL, act);
+    if (!any && !act->cmds && !audited) mg_reply_action(x, sel_ctx_id(&sel));
     return true;
 }
 
@@ -897,7 +884,7 @@ h248_txn_t *mg_engine_execute(mg_engine_t *e, const h248_txn_t *req, uint8_t ver
         if (!exec_action(&x, act)) break;
     if (!rep->actions) {
         /* nothing to say (an empty transaction): answer with an empty null context */
-        reply_action(&x, H248_CTX_NULL);
+        mg_reply_action(&x, H248_CTX_NULL);
     }
     return rep;
 }

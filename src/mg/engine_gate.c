@@ -4,6 +4,7 @@
  * Control-plane thread only. The only file of the engine that calls dp_gate_open/close and
  * li_ctl_admit/release. */
 #include "mg/engine_int.h"
+#include "mg/topology.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ void mg_build_req(const mg_engine_t *e, const mg_term_t *t, const mg_stream_t *s
     r->remote_rtp = s->remote;
     r->mode = p->mode_set ? p->mode : MG_DEFAULT_MODE;
     if (t->svc == H248_SVC_OUT_OF_SERVICE) r->mode = DP_MODE_INACTIVE;
+    r->mode = mg_topo_mode(t, s->id, r->mode); /* the context's Topology restricts it */
 #define ISSET(i) (p->pset & (1u << (i)))
     r->dscp = ISSET(MG_P_DSCP) ? (uint8_t)p->pv[MG_P_DSCP] : e->cfg.default_dscp;
     r->latch = ISSET(MG_P_LATCH) ? p->pv[MG_P_LATCH] != 0 : e->cfg.default_latch;

@@ -298,6 +298,29 @@ static void reload_takes_runtime_fields_and_names_the_rest(void **state)
     assert_int_equal(cur.workers, 0);
 }
 
+static void fast_path_is_auto_by_default_and_tc_or_off_on_request(void **state)
+{
+    mg_config_t c, next;
+    char err[256], restart[256];
+    mg_config_default(&c);
+    assert_true(c.fast_path_auto);
+    assert_false(c.fast_path_tc);
+    assert_int_equal(load(&c, "[media]\nfast_path = tc\n", err, sizeof(err)), 0);
+    assert_true(c.fast_path_tc);
+    assert_false(c.fast_path_auto);
+    assert_int_equal(load(&c, "[media]\nfast_path = off\n", err, sizeof(err)), 0);
+    assert_false(c.fast_path_tc || c.fast_path_auto);
+    assert_int_equal(load(&c, "[media]\nfast_path = auto\n", err, sizeof(err)), 0);
+    assert_true(c.fast_path_auto);
+    assert_int_equal(load(&c, "[media]\nfast_path = xdp\n", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "fast_path"));
+    mg_config_default(&c); /* auto -> off needs a restart */
+    assert_int_equal(load(&next, "[media]\nfast_path = off\n", err, sizeof(err)), 0);
+    assert_int_equal(mg_config_reload(&c, &next, restart, sizeof(restart)), 1);
+    assert_non_null(strstr(restart, "fast_path"));
+    assert_true(c.fast_path_auto);
+}
+
 static void example_file_in_docs_is_valid(void **state)
 {
     mg_config_t c;
@@ -322,6 +345,7 @@ int main(void)
         cmocka_unit_test(every_error_names_file_line_key),
         cmocka_unit_test(missing_file_is_reported),
         cmocka_unit_test(reload_takes_runtime_fields_and_names_the_rest),
+        cmocka_unit_test(fast_path_is_auto_by_default_and_tc_or_off_on_request),
         cmocka_unit_test(example_file_in_docs_is_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

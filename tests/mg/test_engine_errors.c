@@ -52,9 +52,9 @@ static void identifiers_and_contexts(void **state)
                      "hangterm/thb}}}}",
                  "443");
     expect_error(f,
-                 HDR "Transaction=14{Context=1{Topology{ip/4/core/1,ip/4/core/2,isolate},"
+                 HDR "Transaction=14{Context=1{Topology{ip/4/core/1,ip/4/core/7,isolate},"
                      "Modify=ip/4/core/1{}}}",
-                 "501");
+                 "430");
     fx_free(f);
 }
 
