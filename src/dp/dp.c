@@ -246,6 +246,7 @@ static uint64_t send_msg(dp_t *dp, unsigned wi, dp_msg_t *m)
         (void)!write(w->wakefd, &one, sizeof(one));
         sched_yield();
     }
+    w->last_seq = m->seq;
     if (dp->cfg.defer_wake) w->unkicked = true;
     else kick(w);
     return m->seq;
@@ -266,6 +267,16 @@ static void wait_done(dp_t *dp, unsigned wi, uint64_t seq)
     for (unsigned i = 0; atomic_load_explicit(&dp->w[wi].done, memory_order_acquire) < seq; i++)
         if (i < 64) sched_yield();
         else nanosleep(&ts, NULL);
+}
+
+void dp_sync(dp_t *dp)
+{
+    for (unsigned i = 0; i < dp->nworkers; i++) {
+        dp_worker_t *w = &dp->w[i];
+        uint64_t last = atomic_load_explicit(&w->done, memory_order_acquire);
+        /* the ring is FIFO: the newest request queued for w is the one to wait for */
+        if (w->last_seq > last) wait_done(dp, i, w->last_seq);
+    }
 }
 
 /* True when worker wi has published everything it did and will apply the requests queued
@@ -479,6 +490,7 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     dp->h_ctx[hc] = slot;
     /* no writer yet (the slot is free): publish where the gate will send, so an audit right
      * after the open does not depend on the worker having run */
+    bool fp_used = atomic_load_explicit(&dp->pub[slot].fp_used, memory_order_acquire);
     memset(&dp->pub[slot], 0, sizeof(dp->pub[slot]));
     dp_gate_stats_t init = {0};
     if (netaddr_port(&req->remote_rtp)) init.latched_rtp = req->remote_rtp;
@@ -490,7 +502,7 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     dp_pub_write(&dp->pub[slot], &init);
     int fp_if = 0;
     if (dp->fp) { /* counters start at zero; the program watches the local interface */
-        dp_fp_stat_reset(dp->fp, (uint32_t)slot);
+        if (fp_used) dp_fp_stat_reset(dp->fp, (uint32_t)slot);
         fp_if = dp_fp_prepare(dp->fp, &req->local);
         if (fp_if < 0) {
             LOG_WARN("dp: fast path not attached for a gate: %s", strerror(-fp_if));
@@ -505,12 +517,18 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     return 0;
 }
 
+/* Has the kernel fast path carried gate `slot` (-1: none) since its open? */
+static bool fp_used(const dp_t *dp, int32_t slot)
+{
+    return dp->fp && slot >= 0 && atomic_load_explicit(&dp->pub[slot].fp_used, memory_order_acquire);
+}
+
 int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what)
 {
     int32_t slot = find_slot(dp, req->gate_id);
     if (slot < 0) return -ENOENT;
     if (what & DP_MOD_DSCP) dp->pairs[dp->ctl[slot].pair].dscp = req->dscp;
-    if (dp->fp && what != DP_MOD_HANG) { /* no packet relayed in the kernel under the old */
+    if (dp->fp && what != DP_MOD_HANG && (fp_used(dp, slot) || fp_used(dp, dp->ctl[slot].peer))) { /* no packet relayed in the kernel under the old */
         dp_fp_hold(dp->fp, (uint32_t)slot, 1); /* settings from here on (fp_withdraw) */
         if (dp->ctl[slot].peer >= 0) dp_fp_hold(dp->fp, (uint32_t)dp->ctl[slot].peer, 1);
     }
@@ -532,7 +550,7 @@ static void read_stats(dp_t *dp, int32_t slot, dp_gate_stats_t *out)
         out->rtp_lost = 0;
     }
     struct fp_stat f;
-    if (!dp->fp || dp_fp_stat_read(dp->fp, (uint32_t)slot, &f, dp->fpbuf) < 0) return;
+    if (!fp_used(dp, slot) || dp_fp_stat_read(dp->fp, (uint32_t)slot, &f, dp->fpbuf) < 0) return;
     out->pkts_in += f.pkts_in;
     out->octets_in += f.octets_in;
     out->pkts_out += f.pkts_out;
@@ -561,8 +579,10 @@ int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final)
     if (final) {
         /* an idle worker has published every packet of the gate and drops the gate before
          * its next packet: what is published now is final. A busy worker, or counters in
-         * the kernel that run until the worker withdraws the gate, are waited for. */
-        if (dp->fp || !worker_idle(dp, wi)) wait_done(dp, wi, seq);
+         * the kernel (the gate or its peer offloaded) that run until the worker withdraws
+         * the gate, are waited for. */
+        if (fp_used(dp, slot) || fp_used(dp, c->peer) || !worker_idle(dp, wi))
+            wait_done(dp, wi, seq);
         read_stats(dp, slot, final);
     }
     unlink_chain(dp, &dp->h_id[hash32(gate_id) & dp->hmask], slot, true);

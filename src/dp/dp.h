@@ -116,6 +116,10 @@ typedef struct dp_config {
     int (*li_copy)(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt);
     void (*li_update)(li_tap_t *tap, const li_tap_conf_t *conf);
     dp_fast_path_t fast_path; /* DP_FAST_PATH_TC: dp_start fails when it cannot be loaded */
+    /* false (default): a gate is offloaded once RTP has been relayed through its socket, so
+     * a call that never carries media costs the kernel's maps nothing; true: as soon as its
+     * settings allow (tests that count what the kernel carried use it). */
+    bool fast_path_eager;
     /* true: requests only queue, and the caller wakes the workers with dp_flush() once per
      * round of its event loop (one wake-up per batch of requests instead of one per request).
      * false: every request wakes its worker at once. */
@@ -144,6 +148,8 @@ int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what);
 int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final);
 /* With defer_wake: wake the workers that have requests queued since the last call. */
 void dp_flush(dp_t *dp);
+/* Wait until the workers have applied every request queued so far. */
+void dp_sync(dp_t *dp);
 /* Current statistics (may lag the worker by one batch). 0 or -ENOENT. */
 int dp_gate_stats(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *out);
 /* Pop up to max pending events (hanging terminations...). Returns the count. */

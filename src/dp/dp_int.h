@@ -64,6 +64,9 @@ typedef struct dp_msg {
 #define DP_STATS_WORDS ((sizeof(dp_gate_stats_t) + 7) / 8)
 typedef struct dp_pub {
     _Atomic uint32_t seq;                  /* odd while the worker writes */
+    /* 1 once the kernel fast path has carried the gate: only then do its maps hold anything
+     * of this slot (set by the worker before it offloads; cleared by control at open) */
+    _Atomic uint32_t fp_used;
     _Atomic uint64_t w[DP_STATS_WORDS];    /* owner: the gate's worker (writer) */
 } dp_pub_t;
 
@@ -106,6 +109,7 @@ typedef struct dp_gate {
     int fp_if;           /* fast path on the local address's interface (0 = none) */
     bool fp_on[2];       /* channel offloaded to the kernel fast path */
     bool fp_dirty;       /* latching changed: re-decide the offload after this batch */
+    bool fp_media;       /* RTP has been relayed through the socket: may be offloaded */
     li_tap_t tap;        /* confidential: never logged, never in st */
 } dp_gate_t;
 
@@ -154,6 +158,7 @@ typedef struct dp_worker {
      * sides use seq_cst fences between their store and load (see send_msg, dp_worker_main). */
     _Atomic bool sleeping;
     bool unkicked;       /* requests queued since the last wake-up. owner: control thread */
+    uint64_t last_seq;   /* the newest request queued. owner: control thread */
     alignas(DP_CACHELINE) struct dp *dp;  /* read-only after start */
     unsigned idx;
     int epfd, wakefd;

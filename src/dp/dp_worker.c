@@ -188,7 +188,9 @@ static bool mode_sends(dp_mode_t m)
  * Anything else stays on the socket path. */
 static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, struct fp_chan *v)
 {
-    if (g->fp_if <= 0 || g->peer < 0 || g->ch[0].fd < 0) return false;
+    /* offloaded once media flows: a call that never carries RTP (or whose first packet
+     * has not come yet) costs the kernel's maps nothing */
+    if (!g->fp_media || g->fp_if <= 0 || g->peer < 0 || g->ch[0].fd < 0) return false;
     const dp_gate_t *p = &dp->gates[g->peer];
     if (g->tap.conf.active || p->tap.conf.active) return false;
     if (!mode_receives(g->mode) || !mode_sends(p->mode)) return false;
@@ -287,6 +289,7 @@ static void fp_off(dp_t *dp, dp_gate_t *g, int32_t slot)
 static bool fp_put(dp_t *dp, dp_gate_t *g, int32_t slot, struct fp_chan *v)
 {
     uint32_t s = (uint32_t)slot;
+    atomic_store_explicit(&dp->pub[slot].fp_used, 1, memory_order_release);
     v->gen = fp_next_gen();
     if (dp_fp_rtp_put(dp->fp, s, &g->rs, &g->pol) == 0 && dp_fp_rtp_arm(dp->fp, s, v->gen) == 0 &&
         dp_fp_chan_set(dp->fp, &g->ch[0].local, v) == 0) {
@@ -371,6 +374,7 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
     g->stream_id = m->req.stream_id;
     g->dscp = m->req.dscp; /* set on the sockets at bind */
     g->fp_if = m->fp_if;
+    g->fp_media = dp->cfg.fast_path_eager;
     g->peer = m->peer;
     if (g->peer >= 0) dp->gates[g->peer].peer = m->slot;
     g->pair = m->pair;
@@ -573,6 +577,10 @@ static void relay_batch(dp_worker_t *w, int32_t slot, int c, int n, uint64_t now
         w->txidx[ntx++] = (uint16_t)i;
     }
     mark_dirty(w, g, slot);
+    if (ntx > 0 && c == 0 && !g->fp_media && dp->fp) { /* media: the kernel may carry it */
+        g->fp_media = true;
+        g->fp_dirty = true;
+    }
     if (g->fp_dirty) fp_sync(w, slot); /* a new latch: the kernel may carry what follows */
     if (ntx == 0) return;
     send_batch(w, g, peer, c, ntx);
