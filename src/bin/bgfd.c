@@ -164,6 +164,12 @@ static int setup_signals(bgfd_t *b)
 }
 
 /* Start interception control, data plane, transport and engine, in that order. */
+/* The gate requests of a round of the event loop reach the workers with one wake-up. */
+static void flush_dp(void *dp)
+{
+    dp_flush(dp);
+}
+
 static int start(bgfd_t *b, char *err, size_t errlen)
 {
     mg_config_t *c = &b->cfg;
@@ -183,7 +189,8 @@ static int start(bgfd_t *b, char *err, size_t errlen)
                       .li_arg = b->li,
                       .li_copy = b->li ? li_tap_copy : NULL,
                       .li_update = li_tap_update,
-                      .fast_path = c->fast_path_tc ? DP_FAST_PATH_TC : DP_FAST_PATH_OFF};
+                      .fast_path = c->fast_path_tc ? DP_FAST_PATH_TC : DP_FAST_PATH_OFF,
+                      .defer_wake = true};
     /* fast_path = auto: tc when root and the program loads, else the socket path (said once) */
     if (c->fast_path_auto && geteuid() != 0)
         LOG_INFO("dp: kernel fast path off (fast_path = auto): bgfd does not run as root");
@@ -201,6 +208,7 @@ static int start(bgfd_t *b, char *err, size_t errlen)
     if (!b->dp) return -1;
     if (!(b->loop = mg_loop_new(4096)))
         return snprintf(err, errlen, "event loop: out of memory"), -1;
+    mg_loop_set_before_wait(b->loop, flush_dp, b->dp);
     if (setup_signals(b) < 0) return snprintf(err, errlen, "signals: %s", strerror(errno)), -1;
     b->assoc = mg_assoc_new(b->loop, c, err, errlen);
     if (!b->assoc) return -1;

@@ -1,6 +1,7 @@
 /* dp.c - the data plane's control side: starts the workers, binds each gate's RTP and RTCP
- * sockets, places gates on workers (by ctx_id, so peers share a worker), queues requests on
- * the workers' rings and reads statistics and events back without locks.
+ * sockets (or lends it a parked pair from the socket pool), places gates on workers (by
+ * ctx_id, so peers share a worker), queues requests on the workers' rings, wakes the workers
+ * once per batch, and reads statistics and events back without locks.
  * Runs in the control-plane thread only (see dp.h); owns the slot allocator and the
  * gate_id / context lookup tables. */
 #include "dp/dp_int.h"
@@ -65,7 +66,7 @@ static void unlink_chain(dp_t *dp, int32_t *head, int32_t slot, bool by_id)
 static void raise_nofile(uint32_t max_gates, unsigned nworkers)
 {
     struct rlimit rl;
-    rlim_t need = (rlim_t)max_gates * 2 + nworkers * 2 + 256;
+    rlim_t need = (rlim_t)max_gates * 4 + nworkers * 2 + 256; /* in use + parked pairs */
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need) return;
     if (rl.rlim_max < need) {
         struct rlimit hard = {need, need};
@@ -92,6 +93,10 @@ static int worker_init(dp_t *dp, dp_worker_t *w, unsigned idx)
     w->list = calloc(dp->max_gates, sizeof(*w->list));
     w->dirty = calloc(dp->max_gates, sizeof(*w->dirty));
     w->hang_at = calloc(dp->max_gates, sizeof(*w->hang_at));
+    w->pair_slot = malloc((size_t)dp->max_gates * 2 * sizeof(*w->pair_slot));
+    w->pair_fd = calloc((size_t)dp->max_gates * 4, sizeof(*w->pair_fd));
+    if (!w->pair_slot || !w->pair_fd) return -ENOMEM;
+    for (uint32_t i = 0; i < dp->max_gates * 2; i++) w->pair_slot[i] = DP_PAIR_NONE;
     w->buf = aligned_alloc(DP_CACHELINE, (size_t)DP_BATCH * DP_PKT_MAX);
     if (!w->list || !w->dirty || !w->hang_at || !w->buf) return -ENOMEM;
     if (dp->fp && !(w->fpbuf = calloc(1, dp_fp_stat_bufsize(dp->fp)))) return -ENOMEM;
@@ -108,6 +113,8 @@ static void worker_free(dp_worker_t *w)
     free(w->list);
     free(w->dirty);
     free(w->hang_at);
+    free(w->pair_slot);
+    free(w->pair_fd);
     free(w->buf);
     free(w->fpbuf);
 }
@@ -115,6 +122,12 @@ static void worker_free(dp_worker_t *w)
 static void dp_free(dp_t *dp)
 {
     for (unsigned i = 0; dp->w && i < dp->nworkers; i++) worker_free(&dp->w[i]);
+    for (uint32_t i = 0; dp->pairs && i < dp->npairs; i++) /* after the workers stopped */
+        for (int c = 0; c < 2; c++)
+            if (dp->pairs[i].fd[c] >= 0) close(dp->pairs[i].fd[c]);
+    free(dp->pairs);
+    free(dp->h_pair);
+    free(dp->pend);
     if (dp->evfd > 0) close(dp->evfd);
     dp_fp_close(dp->fp); /* after the workers: they withdraw nothing once stopped */
     free(dp->fpbuf);
@@ -140,8 +153,14 @@ static int alloc_pools(dp_t *dp)
     dp->h_id = malloc(h * sizeof(int32_t));
     dp->h_ctx = malloc(h * sizeof(int32_t));
     dp->w = aligned_alloc(DP_CACHELINE, ((sizeof(dp_worker_t) * dp->nworkers + 63) / 64) * 64);
-    if (!dp->gates || !dp->pub || !dp->ctl || !dp->free_slots || !dp->h_id || !dp->h_ctx || !dp->w)
+    dp->pairs = calloc((size_t)n * 2, sizeof(*dp->pairs));
+    dp->h_pair = malloc(h * 2 * sizeof(int32_t));
+    dp->pend = calloc(n, sizeof(*dp->pend));
+    if (!dp->gates || !dp->pub || !dp->ctl || !dp->free_slots || !dp->h_id || !dp->h_ctx ||
+        !dp->w || !dp->pairs || !dp->h_pair || !dp->pend)
         return -ENOMEM;
+    memset(dp->h_pair, 0xff, h * 2 * sizeof(int32_t));
+    dp->lru_head = dp->lru_tail = -1;
     memset(dp->gates, 0, sizeof(dp_gate_t) * n);
     memset(dp->pub, 0, sizeof(dp_pub_t) * n);
     memset(dp->w, 0, sizeof(dp_worker_t) * dp->nworkers);
@@ -203,11 +222,21 @@ dp_t *dp_start(const dp_config_t *cfg, char *err, size_t errlen)
     return dp;
 }
 
-/* Queue a request for a worker and wake it if it sleeps. The ring only fills when the worker
- * is far behind; then the control thread waits for room.
+/* Wake worker w if it sleeps.
  * No lost wake-up: the worker sets w->sleeping, fences (seq_cst), then checks its ring
- * before blocking; here the push is followed by a seq_cst fence, then sleeping is read.
+ * before blocking; here every push is followed by a seq_cst fence, then sleeping is read.
  * Either the worker sees the request, or this side sees sleeping and writes wakefd. */
+static void kick(dp_worker_t *w)
+{
+    uint64_t one = 1;
+    w->unkicked = false;
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&w->sleeping, memory_order_acquire))
+        (void)!write(w->wakefd, &one, sizeof(one));
+}
+
+/* Queue a request for a worker; wake it now, or at the next dp_flush (defer_wake). The ring
+ * only fills when the worker is far behind; then the control thread waits for room. */
 static uint64_t send_msg(dp_t *dp, unsigned wi, dp_msg_t *m)
 {
     dp_worker_t *w = &dp->w[wi];
@@ -217,19 +246,46 @@ static uint64_t send_msg(dp_t *dp, unsigned wi, dp_msg_t *m)
         (void)!write(w->wakefd, &one, sizeof(one));
         sched_yield();
     }
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
-        (void)!write(w->wakefd, &one, sizeof(one));
+    w->last_seq = m->seq;
+    if (dp->cfg.defer_wake) w->unkicked = true;
+    else kick(w);
     return m->seq;
 }
 
-/* Wait until worker wi has applied request seq (used by close and stop). */
+void dp_flush(dp_t *dp)
+{
+    for (unsigned i = 0; i < dp->nworkers; i++)
+        if (dp->w[i].unkicked) kick(&dp->w[i]);
+}
+
+/* Wait until worker wi has applied request seq. */
 static void wait_done(dp_t *dp, unsigned wi, uint64_t seq)
 {
     struct timespec ts = {0, 20000};
+    if (atomic_load_explicit(&dp->w[wi].done, memory_order_acquire) >= seq) return;
+    kick(&dp->w[wi]);
     for (unsigned i = 0; atomic_load_explicit(&dp->w[wi].done, memory_order_acquire) < seq; i++)
         if (i < 64) sched_yield();
         else nanosleep(&ts, NULL);
+}
+
+void dp_sync(dp_t *dp)
+{
+    for (unsigned i = 0; i < dp->nworkers; i++) {
+        dp_worker_t *w = &dp->w[i];
+        uint64_t last = atomic_load_explicit(&w->done, memory_order_acquire);
+        /* the ring is FIFO: the newest request queued for w is the one to wait for */
+        if (w->last_seq > last) wait_done(dp, i, w->last_seq);
+    }
+}
+
+/* True when worker wi has published everything it did and will apply the requests queued
+ * so far before it touches another packet: it sleeps, or is about to (dp_worker_main
+ * publishes each round before it sets sleeping, and applies requests before packets). */
+static bool worker_idle(dp_t *dp, unsigned wi)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&dp->w[wi].sleeping, memory_order_acquire);
 }
 
 void dp_stop(dp_t *dp)
@@ -239,6 +295,7 @@ void dp_stop(dp_t *dp)
         if (!dp->w[i].started) continue;
         dp_msg_t m = {.type = DP_MSG_STOP};
         send_msg(dp, i, &m);
+        kick(&dp->w[i]);
         pthread_join(dp->w[i].th, NULL);
     }
     dp_free(dp);
@@ -271,6 +328,124 @@ static int bind_one(const netaddr_t *local, uint16_t port, uint8_t dscp)
     return fd;
 }
 
+/* ---- socket pool (control thread) ---- */
+
+static uint32_t addr_hash(const netaddr_t *a)
+{
+    uint32_t h = hash32((uint32_t)netaddr_family(a) << 16 ^ netaddr_port(a));
+    uint32_t w[4] = {0};
+    if (netaddr_family(a) == AF_INET) memcpy(w, &a->u.v4.sin_addr, 4);
+    else memcpy(w, &a->u.v6.sin6_addr, 16);
+    for (int i = 0; i < 4; i++) h = hash32(h ^ w[i]);
+    return h;
+}
+
+static int32_t *pair_head(dp_t *dp, const netaddr_t *local)
+{
+    return &dp->h_pair[addr_hash(local) & (dp->hmask * 2 + 1)];
+}
+
+static int32_t pair_find(dp_t *dp, const netaddr_t *local)
+{
+    for (int32_t i = *pair_head(dp, local); i >= 0; i = dp->pairs[i].next)
+        if (netaddr_equal(&dp->pairs[i].local, local)) return i;
+    return -1;
+}
+
+static void lru_unlink(dp_t *dp, int32_t i)
+{
+    dp_pair_t *p = &dp->pairs[i];
+    if (p->lru_prev >= 0) dp->pairs[p->lru_prev].lru_next = p->lru_next;
+    else dp->lru_head = p->lru_next;
+    if (p->lru_next >= 0) dp->pairs[p->lru_next].lru_prev = p->lru_prev;
+    else dp->lru_tail = p->lru_prev;
+    p->lru_prev = p->lru_next = -1;
+}
+
+static void lru_append(dp_t *dp, int32_t i)
+{
+    dp_pair_t *p = &dp->pairs[i];
+    p->lru_next = -1;
+    p->lru_prev = dp->lru_tail;
+    if (dp->lru_tail >= 0) dp->pairs[dp->lru_tail].lru_next = i;
+    else dp->lru_head = i;
+    dp->lru_tail = i;
+}
+
+/* Close the oldest parked pair and free its entry: its worker closes the sockets (it may
+ * hold an event of theirs for the round it is in), this side waits for that. */
+static int32_t pair_evict(dp_t *dp)
+{
+    int32_t i = dp->lru_head;
+    if (i < 0) return -1;
+    dp_pair_t *p = &dp->pairs[i];
+    lru_unlink(dp, i);
+    int32_t *pp = pair_head(dp, &p->local);
+    while (*pp != i) pp = &dp->pairs[*pp].next;
+    *pp = p->next;
+    if (p->worker >= 0) {
+        dp_msg_t m = {.type = DP_MSG_EVICT, .pair = i, .fd = {p->fd[0], p->fd[1]}};
+        wait_done(dp, (unsigned)p->worker, send_msg(dp, (unsigned)p->worker, &m));
+    } else {
+        close(p->fd[0]);
+        close(p->fd[1]);
+    }
+    p->fd[0] = p->fd[1] = -1;
+    return i;
+}
+
+/* The socket pair for a gate on req->local: a parked one (*reused), or a newly bound one.
+ * Returns the pair's index or -errno. */
+static int32_t pair_get(dp_t *dp, const dp_gate_req_t *req, bool *reused)
+{
+    int32_t i = pair_find(dp, &req->local);
+    if (i >= 0) {
+        dp_pair_t *p = &dp->pairs[i];
+        if (p->in_use) return -EADDRINUSE;
+        lru_unlink(dp, i);
+        p->in_use = true;
+        *reused = true;
+        return i;
+    }
+    uint16_t port = netaddr_port(&req->local);
+    int rtp = bind_one(&req->local, port, req->dscp);
+    if (rtp < 0) return rtp;
+    int rtcp = bind_one(&req->local, (uint16_t)(port + 1), req->dscp);
+    if (rtcp < 0) {
+        close(rtp);
+        return rtcp;
+    }
+    if (dp->npairs < dp->max_gates * 2) {
+        i = (int32_t)dp->npairs++;
+    } else {
+        i = pair_evict(dp); /* in use <= max_gates, so at least max_gates are parked */
+    }
+    dp_pair_t *p = &dp->pairs[i];
+    *p = (dp_pair_t){.local = req->local, .fd = {rtp, rtcp}, .dscp = req->dscp, .in_use = true,
+                     .worker = -1, .lru_prev = -1, .lru_next = -1};
+    int32_t *head = pair_head(dp, &req->local);
+    p->next = *head;
+    *head = i;
+    *reused = false;
+    return i;
+}
+
+/* Slots of closed gates go back to the free list once their worker applied the CLOSE. */
+static void reclaim_slots(dp_t *dp, bool wait)
+{
+    while (dp->npend > 0) {
+        dp_pend_t *q = &dp->pend[dp->pend_head];
+        if (atomic_load_explicit(&dp->w[q->worker].done, memory_order_acquire) < q->seq) {
+            if (!wait) return;
+            wait_done(dp, q->worker, q->seq);
+            wait = false;
+        }
+        dp->free_slots[dp->nfree++] = q->slot;
+        dp->pend_head = (dp->pend_head + 1) % dp->max_gates;
+        dp->npend--;
+    }
+}
+
 static unsigned worker_of(const dp_t *dp, uint32_t ctx_id)
 {
     return hash32(ctx_id) % dp->nworkers;
@@ -282,24 +457,32 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     uint16_t port = netaddr_port(&req->local);
     if (port == 0 || (port & 1)) return -EINVAL;
     if (find_slot(dp, req->gate_id) >= 0) return -EEXIST;
-    if (dp->nfree == 0) return -ENOSPC;
-    int rtp = bind_one(&req->local, port, req->dscp);
-    if (rtp < 0) return rtp;
-    int rtcp = bind_one(&req->local, (uint16_t)(port + 1), req->dscp);
-    if (rtcp < 0) {
-        close(rtp);
-        return rtcp;
-    }
+    if (dp->count >= dp->max_gates) return -ENOSPC;
+    reclaim_slots(dp, dp->nfree == 0);
+    bool reused = false;
+    int32_t pi = pair_get(dp, req, &reused);
+    if (pi < 0) return pi;
+    dp_pair_t *pair = &dp->pairs[pi];
+    bool set_dscp = reused && pair->dscp != req->dscp;
+    pair->dscp = req->dscp;
     int32_t slot = dp->free_slots[--dp->nfree];
     dp_ctl_t *c = &dp->ctl[slot];
     c->used = true;
     c->gate_id = req->gate_id;
     c->ctx_id = req->ctx_id;
     c->stream_id = req->stream_id;
-    c->gen++;
-    c->worker = (uint16_t)worker_of(dp, req->ctx_id);
+    c->pair = pi;
     c->peer = find_peer(dp, req->ctx_id, req->stream_id);
     if (c->peer >= 0) dp->ctl[c->peer].peer = slot;
+    /* peers share a worker; a context's first gate goes where its pair is registered, so
+     * that taking the pair over costs nothing */
+    if (c->peer >= 0) c->worker = dp->ctl[c->peer].worker;
+    else if (pair->worker >= 0) c->worker = (uint16_t)pair->worker;
+    else c->worker = (uint16_t)worker_of(dp, req->ctx_id);
+    int from = pair->worker;
+    if (from >= 0 && from != c->worker)
+        wait_done(dp, (unsigned)from, pair->park_seq); /* its last gate there is closed */
+    pair->worker = c->worker;
     uint32_t hi = hash32(req->gate_id) & dp->hmask, hc = ctx_key(req->ctx_id, req->stream_id) & dp->hmask;
     c->next_id = dp->h_id[hi];
     dp->h_id[hi] = slot;
@@ -307,6 +490,7 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     dp->h_ctx[hc] = slot;
     /* no writer yet (the slot is free): publish where the gate will send, so an audit right
      * after the open does not depend on the worker having run */
+    bool fp_used = atomic_load_explicit(&dp->pub[slot].fp_used, memory_order_acquire);
     memset(&dp->pub[slot], 0, sizeof(dp->pub[slot]));
     dp_gate_stats_t init = {0};
     if (netaddr_port(&req->remote_rtp)) init.latched_rtp = req->remote_rtp;
@@ -318,7 +502,7 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     dp_pub_write(&dp->pub[slot], &init);
     int fp_if = 0;
     if (dp->fp) { /* counters start at zero; the program watches the local interface */
-        dp_fp_stat_reset(dp->fp, (uint32_t)slot);
+        if (fp_used) dp_fp_stat_reset(dp->fp, (uint32_t)slot);
         fp_if = dp_fp_prepare(dp->fp, &req->local);
         if (fp_if < 0) {
             LOG_WARN("dp: fast path not attached for a gate: %s", strerror(-fp_if));
@@ -326,17 +510,25 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
         }
     }
     dp->count++;
-    dp_msg_t m = {.type = DP_MSG_OPEN, .slot = slot, .peer = c->peer, .gen = c->gen,
-                  .fd = {rtp, rtcp}, .fp_if = fp_if, .req = *req};
+    dp_msg_t m = {.type = DP_MSG_OPEN, .slot = slot, .peer = c->peer, .pair = pi,
+                  .from_worker = from, .fd = {pair->fd[0], pair->fd[1]}, .set_dscp = set_dscp,
+                  .fp_if = fp_if, .req = *req};
     send_msg(dp, c->worker, &m);
     return 0;
+}
+
+/* Has the kernel fast path carried gate `slot` (-1: none) since its open? */
+static bool fp_used(const dp_t *dp, int32_t slot)
+{
+    return dp->fp && slot >= 0 && atomic_load_explicit(&dp->pub[slot].fp_used, memory_order_acquire);
 }
 
 int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what)
 {
     int32_t slot = find_slot(dp, req->gate_id);
     if (slot < 0) return -ENOENT;
-    if (dp->fp && what != DP_MOD_HANG) { /* no packet relayed in the kernel under the old */
+    if (what & DP_MOD_DSCP) dp->pairs[dp->ctl[slot].pair].dscp = req->dscp;
+    if (dp->fp && what != DP_MOD_HANG && (fp_used(dp, slot) || fp_used(dp, dp->ctl[slot].peer))) { /* no packet relayed in the kernel under the old */
         dp_fp_hold(dp->fp, (uint32_t)slot, 1); /* settings from here on (fp_withdraw) */
         if (dp->ctl[slot].peer >= 0) dp_fp_hold(dp->fp, (uint32_t)dp->ctl[slot].peer, 1);
     }
@@ -358,7 +550,7 @@ static void read_stats(dp_t *dp, int32_t slot, dp_gate_stats_t *out)
         out->rtp_lost = 0;
     }
     struct fp_stat f;
-    if (!dp->fp || dp_fp_stat_read(dp->fp, (uint32_t)slot, &f, dp->fpbuf) < 0) return;
+    if (!fp_used(dp, slot) || dp_fp_stat_read(dp->fp, (uint32_t)slot, &f, dp->fpbuf) < 0) return;
     out->pkts_in += f.pkts_in;
     out->octets_in += f.octets_in;
     out->pkts_out += f.pkts_out;
@@ -381,15 +573,28 @@ int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final)
     int32_t slot = find_slot(dp, gate_id);
     if (slot < 0) return -ENOENT;
     dp_ctl_t *c = &dp->ctl[slot];
+    unsigned wi = c->worker;
     dp_msg_t m = {.type = DP_MSG_CLOSE, .slot = slot};
-    wait_done(dp, c->worker, send_msg(dp, c->worker, &m)); /* sockets closed, stats final */
-    if (final) read_stats(dp, slot, final);
+    uint64_t seq = send_msg(dp, wi, &m);
+    if (final) {
+        /* an idle worker has published every packet of the gate and drops the gate before
+         * its next packet: what is published now is final. A busy worker, or counters in
+         * the kernel (the gate or its peer offloaded) that run until the worker withdraws
+         * the gate, are waited for. */
+        if (fp_used(dp, slot) || fp_used(dp, c->peer) || !worker_idle(dp, wi))
+            wait_done(dp, wi, seq);
+        read_stats(dp, slot, final);
+    }
     unlink_chain(dp, &dp->h_id[hash32(gate_id) & dp->hmask], slot, true);
     unlink_chain(dp, &dp->h_ctx[ctx_key(c->ctx_id, c->stream_id) & dp->hmask], slot, false);
     if (c->peer >= 0) dp->ctl[c->peer].peer = -1;
     c->used = false;
     c->peer = -1;
-    dp->free_slots[dp->nfree++] = slot;
+    dp_pair_t *p = &dp->pairs[c->pair];
+    p->in_use = false;
+    p->park_seq = seq;
+    lru_append(dp, c->pair);
+    dp->pend[(dp->pend_head + dp->npend++) % dp->max_gates] = (dp_pend_t){slot, (uint16_t)wi, seq};
     dp->count--;
     return 0;
 }

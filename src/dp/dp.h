@@ -13,7 +13,11 @@
  *
  * Threads: every dp_* call below is made by the control-plane thread only (one caller).
  * The data plane applies requests in its workers; calls return once the request is queued
- * (dp_gate_open binds the sockets first and reports a bind failure synchronously). */
+ * (dp_gate_open binds the sockets first and reports a bind failure synchronously).
+ *
+ * Sockets outlive gates: a closed gate's RTP/RTCP pair stays bound, parked, and the next gate
+ * on the same local address and port takes it over (what queued meanwhile is discarded), so
+ * a call costs no socket(), bind() or close(). docs/dataplane.md, "Gate life cycle". */
 #ifndef BGF_DP_H
 #define BGF_DP_H
 #include <stdbool.h>
@@ -112,6 +116,14 @@ typedef struct dp_config {
     int (*li_copy)(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt);
     void (*li_update)(li_tap_t *tap, const li_tap_conf_t *conf);
     dp_fast_path_t fast_path; /* DP_FAST_PATH_TC: dp_start fails when it cannot be loaded */
+    /* false (default): a gate is offloaded once RTP has been relayed through its socket, so
+     * a call that never carries media costs the kernel's maps nothing; true: as soon as its
+     * settings allow (tests that count what the kernel carried use it). */
+    bool fast_path_eager;
+    /* true: requests only queue, and the caller wakes the workers with dp_flush() once per
+     * round of its event loop (one wake-up per batch of requests instead of one per request).
+     * false: every request wakes its worker at once. */
+    bool defer_wake;
 } dp_config_t;
 
 typedef enum { DP_EV_HANGTERM = 1 } dp_event_type_t;
@@ -129,8 +141,15 @@ void dp_stop(dp_t *dp);
 int dp_gate_open(dp_t *dp, const dp_gate_req_t *req);
 /* Change the fields named in `what` (DP_MOD_*). 0 or -ENOENT. */
 int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what);
-/* Close the gate and its sockets; last statistics into `final` when not NULL. */
+/* Close the gate (its sockets are parked for the next gate on the same port); last
+ * statistics into `final` when not NULL: exact, i.e. every packet the gate forwarded and
+ * nothing after the close. The call waits for the worker only when it must (the worker is
+ * busy, or the kernel fast path carries the gate); otherwise it returns at once. */
 int dp_gate_close(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *final);
+/* With defer_wake: wake the workers that have requests queued since the last call. */
+void dp_flush(dp_t *dp);
+/* Wait until the workers have applied every request queued so far. */
+void dp_sync(dp_t *dp);
 /* Current statistics (may lag the worker by one batch). 0 or -ENOENT. */
 int dp_gate_stats(dp_t *dp, uint32_t gate_id, dp_gate_stats_t *out);
 /* Pop up to max pending events (hanging terminations...). Returns the count. */

@@ -37,7 +37,11 @@ bool dp_ring_pop(dp_ring_t *r, void *e);
 /* True when nothing is queued (consumer side: sees every push published before it). */
 bool dp_ring_empty(dp_ring_t *r);
 
-typedef enum { DP_MSG_OPEN = 1, DP_MSG_MODIFY, DP_MSG_CLOSE, DP_MSG_STOP } dp_msg_type_t;
+typedef enum { DP_MSG_OPEN = 1, DP_MSG_MODIFY, DP_MSG_CLOSE, DP_MSG_EVICT, DP_MSG_STOP } dp_msg_type_t;
+
+/* w->pair_slot values besides a gate's slot */
+#define DP_PAIR_NONE (-2)   /* not registered with this worker */
+#define DP_PAIR_PARKED (-1) /* registered, no gate: what arrives is dropped */
 
 /* A control request as a worker sees it: a plain value. */
 typedef struct dp_msg {
@@ -45,8 +49,11 @@ typedef struct dp_msg {
     unsigned what;       /* DP_MOD_* for MODIFY */
     int32_t slot;        /* gate pool index */
     int32_t peer;        /* OPEN: peer's slot or -1 */
-    uint32_t gen;        /* OPEN: slot generation (tags epoll events) */
-    int fd[2];           /* OPEN: bound RTP, RTCP sockets, handed over to the worker */
+    int32_t pair;        /* OPEN, EVICT: the socket pair in the pool */
+    int from_worker;     /* OPEN: the worker the pair is registered with, -1 = none yet */
+    int fd[2];           /* OPEN: bound RTP, RTCP sockets, lent to the worker until CLOSE;
+                          * EVICT: the parked pair's sockets, for the worker to close */
+    bool set_dscp;       /* OPEN: the parked pair marks another DSCP: set req.dscp */
     int fp_if;           /* OPEN: interface of the local address with the fast path, 0 = none */
     uint64_t seq;        /* completion number, see dp_worker_t.done */
     dp_gate_req_t req;
@@ -57,6 +64,9 @@ typedef struct dp_msg {
 #define DP_STATS_WORDS ((sizeof(dp_gate_stats_t) + 7) / 8)
 typedef struct dp_pub {
     _Atomic uint32_t seq;                  /* odd while the worker writes */
+    /* 1 once the kernel fast path has carried the gate: only then do its maps hold anything
+     * of this slot (set by the worker before it offloads; cleared by control at open) */
+    _Atomic uint32_t fp_used;
     _Atomic uint64_t w[DP_STATS_WORDS];    /* owner: the gate's worker (writer) */
 } dp_pub_t;
 
@@ -78,7 +88,7 @@ typedef struct dp_chan {
 typedef struct dp_gate {
     uint32_t gate_id, ctx_id;
     uint16_t stream_id;
-    uint32_t gen;        /* matches the epoll tag of its sockets */
+    int32_t pair;        /* its socket pair (the epoll tag of its sockets) */
     int32_t peer;        /* slot of the peer gate (same worker), -1 = none */
     uint32_t wpos;       /* index in the worker's gate list */
     dp_mode_t mode;
@@ -99,6 +109,7 @@ typedef struct dp_gate {
     int fp_if;           /* fast path on the local address's interface (0 = none) */
     bool fp_on[2];       /* channel offloaded to the kernel fast path */
     bool fp_dirty;       /* latching changed: re-decide the offload after this batch */
+    bool fp_media;       /* RTP has been relayed through the socket: may be offloaded */
     li_tap_t tap;        /* confidential: never logged, never in st */
 } dp_gate_t;
 
@@ -111,9 +122,32 @@ typedef struct dp_ctl {
     uint16_t stream_id;
     int32_t peer;
     int32_t next_id, next_ctx; /* hash chains */
-    uint32_t gen;
+    int32_t pair;        /* its socket pair in the pool */
     uint16_t worker;
 } dp_ctl_t;
+
+/* A bound RTP/RTCP socket pair. Registered with one worker's epoll from its first gate on;
+ * between gates it is parked there (still bound, so the port stays ours; what arrives is
+ * dropped), and the next gate on the port takes it over: on the same worker without a
+ * system call, on another by moving the registration. Closed when the pool is full (oldest
+ * parked first) or at stop. owner: control thread. */
+typedef struct dp_pair {
+    netaddr_t local;     /* address and RTP port */
+    int fd[2];
+    uint8_t dscp;        /* what the sockets mark now */
+    bool in_use;
+    int worker;          /* the worker it is registered with (-1 = none yet) ... */
+    uint64_t park_seq;   /* ... and, parked, its CLOSE there: free once that is applied */
+    int32_t next;        /* hash chain */
+    int32_t lru_prev, lru_next; /* parked pairs, oldest first */
+} dp_pair_t;
+
+/* A closed gate's slot waits here until its worker has applied the CLOSE. */
+typedef struct dp_pend {
+    int32_t slot;
+    uint16_t worker;
+    uint64_t seq;
+} dp_pend_t;
 
 typedef struct dp_worker {
     alignas(DP_CACHELINE) dp_ring_t in;   /* control -> worker requests */
@@ -123,6 +157,8 @@ typedef struct dp_worker {
      * thread writes wakefd only then. owner: this worker; read by the control thread. Both
      * sides use seq_cst fences between their store and load (see send_msg, dp_worker_main). */
     _Atomic bool sleeping;
+    bool unkicked;       /* requests queued since the last wake-up. owner: control thread */
+    uint64_t last_seq;   /* the newest request queued. owner: control thread */
     alignas(DP_CACHELINE) struct dp *dp;  /* read-only after start */
     unsigned idx;
     int epfd, wakefd;
@@ -136,8 +172,9 @@ typedef struct dp_worker {
     int32_t *dirty;      /* gates whose statistics changed this round */
     uint32_t ndirty;
     uint64_t next_scan_ns;
-    struct epoll_event *evs; /* this round's events (closes invalidate theirs) */
-    int nevs;
+    int32_t *pair_slot;  /* per pool pair: the gate that has it, or DP_PAIR_NONE / _PARKED */
+    int *pair_fd;        /* per pool pair: its RTP and RTCP sockets, while registered here */
+    uint64_t parked_drops; /* datagrams dropped by parked pairs */
     uint64_t ev_lost;
     uint8_t (*buf)[DP_PKT_MAX];
     struct mmsghdr rx[DP_BATCH], tx[DP_BATCH];
@@ -166,6 +203,12 @@ struct dp {
     uint32_t nfree;
     int32_t *h_id, *h_ctx;     /* hash heads */
     uint32_t hmask;
+    dp_pair_t *pairs;          /* socket pool: max_gates in use + as many parked */
+    uint32_t npairs;           /* entries ever used (a prefix of pairs[]) */
+    int32_t *h_pair;           /* hash heads, by local address and port */
+    int32_t lru_head, lru_tail; /* parked pairs */
+    dp_pend_t *pend;           /* ring of slots waiting for their CLOSE, FIFO */
+    uint32_t pend_head, npend;
     uint32_t count;
     uint64_t seq;
 };

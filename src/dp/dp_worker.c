@@ -15,9 +15,11 @@
 #define TAG_WAKE UINT64_MAX
 #define DP_MOD_ALL 0xffu
 
-static uint64_t tag_of(int32_t slot, int c, uint32_t gen)
+/* A socket's epoll tag: its pair in the pool and RTP (0) or RTCP (1). The pair stays
+ * registered with its worker across gates; w->pair_slot says which gate has it now. */
+static uint64_t tag_of(int32_t pair, int c)
 {
-    return (uint64_t)(uint32_t)slot | (uint64_t)c << 32 | (uint64_t)(gen & 0x7fffffffu) << 33;
+    return (uint64_t)(uint32_t)pair << 1 | (uint64_t)c;
 }
 
 static void mark_dirty(dp_worker_t *w, dp_gate_t *g, int32_t slot)
@@ -186,7 +188,9 @@ static bool mode_sends(dp_mode_t m)
  * Anything else stays on the socket path. */
 static bool fp_want(const dp_t *dp, const dp_gate_t *g, int32_t slot, struct fp_chan *v)
 {
-    if (g->fp_if <= 0 || g->peer < 0 || g->ch[0].fd < 0) return false;
+    /* offloaded once media flows: a call that never carries RTP (or whose first packet
+     * has not come yet) costs the kernel's maps nothing */
+    if (!g->fp_media || g->fp_if <= 0 || g->peer < 0 || g->ch[0].fd < 0) return false;
     const dp_gate_t *p = &dp->gates[g->peer];
     if (g->tap.conf.active || p->tap.conf.active) return false;
     if (!mode_receives(g->mode) || !mode_sends(p->mode)) return false;
@@ -285,6 +289,7 @@ static void fp_off(dp_t *dp, dp_gate_t *g, int32_t slot)
 static bool fp_put(dp_t *dp, dp_gate_t *g, int32_t slot, struct fp_chan *v)
 {
     uint32_t s = (uint32_t)slot;
+    atomic_store_explicit(&dp->pub[slot].fp_used, 1, memory_order_release);
     v->gen = fp_next_gen();
     if (dp_fp_rtp_put(dp->fp, s, &g->rs, &g->pol) == 0 && dp_fp_rtp_arm(dp->fp, s, v->gen) == 0 &&
         dp_fp_chan_set(dp->fp, &g->ch[0].local, v) == 0) {
@@ -367,18 +372,29 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
     g->gate_id = m->req.gate_id;
     g->ctx_id = m->req.ctx_id;
     g->stream_id = m->req.stream_id;
-    g->gen = m->gen;
     g->dscp = m->req.dscp; /* set on the sockets at bind */
     g->fp_if = m->fp_if;
+    g->fp_media = dp->cfg.fast_path_eager;
     g->peer = m->peer;
     if (g->peer >= 0) dp->gates[g->peer].peer = m->slot;
+    g->pair = m->pair;
     for (int c = 0; c < 2; c++) {
         g->ch[c].fd = m->fd[c];
+        if (m->set_dscp) dp_set_dscp(g->ch[c].fd, netaddr_family(&m->req.local), g->dscp);
         g->ch[c].local = m->req.local;
         netaddr_set_port(&g->ch[c].local, (uint16_t)(netaddr_port(&m->req.local) + c));
-        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(m->slot, c, g->gen)};
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(m->pair, c)};
+        if (m->from_worker == (int)w->idx) continue; /* parked here: nothing to do */
+        /* Parked with another worker: move the registration. That worker may still hold an
+         * event of the socket from before, for the round it is in, and drop what it reads
+         * then as a parked pair's; only datagrams that arrive within that round of the open
+         * can be concerned (a peer learns the port from the reply, a round trip later). */
+        if (m->from_worker >= 0) epoll_ctl(dp->w[m->from_worker].epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
         epoll_ctl(w->epfd, EPOLL_CTL_ADD, g->ch[c].fd, &ev);
     }
+    w->pair_slot[m->pair] = m->slot;
+    w->pair_fd[m->pair * 2] = m->fd[0];
+    w->pair_fd[m->pair * 2 + 1] = m->fd[1];
     g->wpos = w->nlist;
     w->list[w->nlist++] = m->slot;
     apply_conf(w, g, &m->req, DP_MOD_ALL, now);
@@ -391,27 +407,18 @@ static void gate_close(dp_worker_t *w, int32_t slot)
     dp_t *dp = w->dp;
     dp_gate_t *g = &dp->gates[slot];
     if (dp->fp) fp_withdraw_gate(dp, g); /* out of the kernel before the ports go */
-    for (int c = 0; c < 2; c++) {
-        epoll_ctl(w->epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
-        close(g->ch[c].fd);
-        g->ch[c].fd = -1;
-    }
+    for (int c = 0; c < 2; c++) g->ch[c].fd = -1;
+    w->pair_slot[g->pair] = DP_PAIR_PARKED; /* still bound and registered: see on_readable */
     int32_t peer = g->peer;
     if (peer >= 0) dp->gates[peer].peer = -1;
     g->peer = -1;
     if (peer >= 0) fp_sync(w, peer); /* the peer has nowhere to send now */
     publish(dp, slot);
-    /* events of this round for the closed sockets must not touch the slot: the control
-     * thread may hand it to another worker as soon as this close is acknowledged */
-    for (int i = 0; i < w->nevs; i++)
-        if (w->evs[i].data.u64 != TAG_WAKE && (int32_t)(uint32_t)w->evs[i].data.u64 == slot)
-            w->evs[i].data.u64 = TAG_WAKE;
     int32_t last = w->list[--w->nlist];
     w->list[g->wpos] = last;
     w->hang_at[g->wpos] = w->hang_at[w->nlist];
     dp->gates[last].wpos = g->wpos;
     memset(&g->tap, 0, sizeof(g->tap));
-    g->gen = 0;
 }
 
 /* Apply queued requests. Returns false on STOP. */
@@ -429,6 +436,13 @@ static bool drain_ring(dp_worker_t *w, uint64_t now)
             fp_sync(w, m.slot);
             break;
         case DP_MSG_CLOSE: gate_close(w, m.slot); break;
+        case DP_MSG_EVICT: /* the pool closes a parked pair of ours */
+            for (int c = 0; c < 2; c++) {
+                epoll_ctl(w->epfd, EPOLL_CTL_DEL, m.fd[c], NULL);
+                close(m.fd[c]);
+            }
+            w->pair_slot[m.pair] = DP_PAIR_NONE;
+            break;
         case DP_MSG_STOP: run = false; break;
         }
         atomic_store_explicit(&w->done, m.seq, memory_order_release);
@@ -563,6 +577,10 @@ static void relay_batch(dp_worker_t *w, int32_t slot, int c, int n, uint64_t now
         w->txidx[ntx++] = (uint16_t)i;
     }
     mark_dirty(w, g, slot);
+    if (ntx > 0 && c == 0 && !g->fp_media && dp->fp) { /* media: the kernel may carry it */
+        g->fp_media = true;
+        g->fp_dirty = true;
+    }
     if (g->fp_dirty) fp_sync(w, slot); /* a new latch: the kernel may carry what follows */
     if (ntx == 0) return;
     send_batch(w, g, peer, c, ntx);
@@ -571,12 +589,31 @@ static void relay_batch(dp_worker_t *w, int32_t slot, int c, int n, uint64_t now
         li_copies(w, g, peer, c, ntx);
 }
 
+/* Datagrams reaching a parked pair belong to no gate (the previous call's peer still
+ * sending, strays): read and dropped as they come, so none is waiting for the next gate on
+ * the port to relay or latch onto. */
+static void discard_parked(dp_worker_t *w, int32_t pair, int c)
+{
+    int fd = w->pair_fd[pair * 2 + c];
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < DP_BATCH; i++) w->rx[i].msg_hdr.msg_namelen = sizeof(netaddr_t);
+        int n = recvmmsg(fd, w->rx, DP_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) return;
+        w->parked_drops += (uint64_t)n;
+        if (n < DP_BATCH) return;
+    }
+}
+
 static void on_readable(dp_worker_t *w, uint64_t tag, uint64_t now)
 {
-    int32_t slot = (int32_t)(uint32_t)tag;
-    int c = (int)(tag >> 32) & 1;
+    int32_t pair = (int32_t)(tag >> 1);
+    int c = (int)(tag & 1);
+    int32_t slot = w->pair_slot[pair];
+    if (slot < 0) {
+        if (slot == DP_PAIR_PARKED) discard_parked(w, pair, c);
+        return;
+    }
     dp_gate_t *g = &w->dp->gates[slot];
-    if ((g->gen & 0x7fffffffu) != (uint32_t)(tag >> 33) || g->ch[c].fd < 0) return;
     for (int round = 0; round < 4; round++) { /* bounded: other sockets get their turn */
         for (int i = 0; i < DP_BATCH; i++) w->rx[i].msg_hdr.msg_namelen = sizeof(netaddr_t);
         int n = recvmmsg(g->ch[c].fd, w->rx, DP_BATCH, MSG_DONTWAIT, NULL);
@@ -642,14 +679,15 @@ void *dp_worker_main(void *arg)
     for (;;) {
         /* announce the sleep, then look at the ring once more (see send_msg): a request
          * queued meanwhile is either seen here or answered by a wakefd write */
-        atomic_store_explicit(&w->sleeping, true, memory_order_relaxed);
+        atomic_store_explicit(&w->sleeping, true, memory_order_release); /* after publish */
         atomic_thread_fence(memory_order_seq_cst);
         int n = epoll_wait(w->epfd, evs, DP_EVENTS, dp_ring_empty(&w->in) ? DP_SCAN_MS : 0);
         atomic_store_explicit(&w->sleeping, false, memory_order_relaxed);
+        /* pairs with worker_idle(): the control thread sees us awake, or we see its request
+         * before the packets of this round */
+        atomic_thread_fence(memory_order_seq_cst);
         uint64_t now = dp_now_ns();
         /* requests first: one queued before a packet was sent applies to that packet */
-        w->evs = evs;
-        w->nevs = n > 0 ? n : 0;
         for (int i = 0; i < n; i++)
             if (evs[i].data.u64 == TAG_WAKE) {
                 uint64_t v;
@@ -666,7 +704,6 @@ void *dp_worker_main(void *arg)
             w->next_scan_ns = now + DP_SCAN_MS * 1000000ull;
         }
     }
-    w->nevs = 0;
     worker_shutdown(w);
     return NULL;
 }

@@ -23,6 +23,8 @@ struct mg_loop {
     int nheap, capheap;
     uint64_t now;
     bool stop;
+    void (*before_wait)(void *arg);
+    void *before_wait_arg;
 };
 
 uint64_t mg_clock_ms(void)
@@ -193,6 +195,12 @@ static void run_timers(mg_loop_t *l)
     }
 }
 
+void mg_loop_set_before_wait(mg_loop_t *l, void (*fn)(void *arg), void *arg)
+{
+    l->before_wait = fn;
+    l->before_wait_arg = arg;
+}
+
 int mg_loop_run(mg_loop_t *l)
 {
     struct epoll_event evs[64];
@@ -206,6 +214,7 @@ int mg_loop_run(mg_loop_t *l)
             uint64_t due = l->heap[0]->due_ms;
             timeout = due <= l->now ? 0 : (int)(due - l->now > 60000 ? 60000 : due - l->now);
         }
+        if (l->before_wait) l->before_wait(l->before_wait_arg);
         int n = epoll_wait(l->epfd, evs, 64, timeout);
         if (n < 0) {
             if (errno == EINTR) continue;

@@ -42,6 +42,10 @@ uint64_t mg_loop_now(const mg_loop_t *l);
 uint64_t mg_loop_now_update(mg_loop_t *l);
 uint64_t mg_clock_ms(void);
 
+/* fn(arg) runs once per round, after the round's handlers and before the loop waits
+ * (bgfd wakes the data-plane workers there: one wake-up per batch of requests). */
+void mg_loop_set_before_wait(mg_loop_t *l, void (*fn)(void *arg), void *arg);
+
 /* Run until mg_loop_stop(); returns 0, or -errno when epoll fails. */
 int mg_loop_run(mg_loop_t *l);
 void mg_loop_stop(mg_loop_t *l);

@@ -29,7 +29,10 @@ static li_sender_t *fake_sender(unsigned worker, void *arg)
     return (li_sender_t *)&li_fake_sender;
 }
 
-/* A data plane with the fast path, or NULL after skip() when it cannot be had here. */
+static bool fp_lazy; /* offload after media, as bgfd runs it (default of dp_config_t) */
+
+/* A data plane with the fast path, or NULL after skip() when it cannot be had here. Gates
+ * are offloaded as soon as their settings allow, unless fp_lazy. */
 static dp_t *fp_start(uint32_t relatch_ms)
 {
     if (geteuid() != 0) {
@@ -37,8 +40,8 @@ static dp_t *fp_start(uint32_t relatch_ms)
         return NULL;
     }
     dp_config_t c = {.workers = 1, .max_gates = 8, .relatch_idle_ms = relatch_ms,
-                     .fast_path = DP_FAST_PATH_TC, .li_sender_for_worker = fake_sender,
-                     .li_copy = fake_copy};
+                     .fast_path = DP_FAST_PATH_TC, .fast_path_eager = !fp_lazy,
+                     .li_sender_for_worker = fake_sender, .li_copy = fake_copy};
     char err[160] = "";
     dp_t *dp = dp_start(&c, err, sizeof(err));
     if (!dp) print_message("[  SKIP    ] %s\n", err);
@@ -52,13 +55,10 @@ static dp_t *fp_start(uint32_t relatch_ms)
         return;                        \
     }
 
-/* Wait until the worker has applied every request queued so far (and offloaded what it may):
- * requests are applied in order, and a close returns once the worker has applied it. */
+/* Wait until the worker has applied every request queued so far (and offloaded what it may). */
 static void settle(dp_t *dp)
 {
-    dp_gate_req_t r = t_req(99, 999, LO, t_port(3098), LO, 0);
-    assert_int_equal(dp_gate_open(dp, &r), 0);
-    assert_int_equal(dp_gate_close(dp, 99, NULL), 0);
+    dp_sync(dp);
 }
 
 typedef struct fx {
@@ -521,6 +521,47 @@ static void close_withdraws_the_offload_and_counters_restart(void **st)
     fx_close(dp, &f);
 }
 
+/* As bgfd runs it: a gate goes to the kernel once RTP has been relayed through its socket;
+ * a call without media never does, and its close needs nothing from the kernel. */
+static void gates_are_offloaded_once_media_flows(void **st)
+{
+    fp_lazy = true;
+    dp_t *dp = fp_start(0);
+    fp_lazy = false;
+    if (!dp) {
+        skip();
+        return;
+    }
+    fx_t f = fx_open(dp, 3040, false, false);
+    dp_gate_stats_t a = t_stats(dp, 1);
+    assert_int_equal(a.fast_pkts_in, 0);
+    relay_rtp(f.x, &f.a, f.y, &f.b, 46 << 2, 1); /* the first packet: socket path */
+    a = t_stats(dp, 1);
+    assert_int_equal(a.pkts_in, 1);
+    assert_int_equal(a.fast_pkts_in, 0);
+    relay_rtp(f.x, &f.a, f.y, &f.b, 46 << 2, 6); /* then the kernel */
+    a = t_stats(dp, 1);
+    assert_int_equal(a.pkts_in, 7);
+    assert_int_equal(a.fast_pkts_in, 6);
+    dp_gate_stats_t b = t_stats(dp, 2); /* B has had no media: still the socket's */
+    assert_int_equal(b.fast_pkts_in, 0);
+    relay_rtp(f.y, &f.b, f.x, &f.a, 0, 3);
+    dp_gate_stats_t fin;
+    assert_int_equal(dp_gate_close(dp, 2, &fin), 0);
+    assert_int_equal(fin.pkts_in, 3);
+    assert_int_equal(fin.pkts_out, 7);
+    assert_int_equal(fin.fast_pkts_in, 2);
+    /* a gate pair that never carries media closes with exact (empty) statistics */
+    dp_gate_req_t rc = t_req(5, 55, LO, t_port(3050), LO, t_port(3054));
+    dp_gate_req_t rd = t_req(6, 55, LO, t_port(3052), LO, t_port(3056));
+    assert_int_equal(dp_gate_open(dp, &rc), 0);
+    assert_int_equal(dp_gate_open(dp, &rd), 0);
+    assert_int_equal(dp_gate_close(dp, 5, &fin), 0);
+    assert_int_equal(fin.pkts_in + fin.pkts_out + fin.fast_pkts_in, 0);
+    assert_int_equal(dp_gate_close(dp, 6, &fin), 0);
+    fx_close(dp, &f);
+}
+
 static void intercepted_gate_is_never_offloaded(void **st)
 {
     FP_START(dp, 0);
@@ -849,6 +890,7 @@ int main(void)
         cmocka_unit_test(modify_of_remote_moves_the_offload),
         cmocka_unit_test(packet_right_after_modify_follows_the_new_remote),
         cmocka_unit_test(close_withdraws_the_offload_and_counters_restart),
+        cmocka_unit_test(gates_are_offloaded_once_media_flows),
         cmocka_unit_test(intercepted_gate_is_never_offloaded),
         cmocka_unit_test(ipv6_gates_are_offloaded_too),
         cmocka_unit_test(hang_detection_sees_kernel_relayed_media),
