@@ -191,11 +191,20 @@ static int start(bgfd_t *b, char *err, size_t errlen)
                       .li_update = li_tap_update,
                       .fast_path = c->fast_path_tc ? DP_FAST_PATH_TC : DP_FAST_PATH_OFF,
                       .defer_wake = true};
-    /* fast_path = auto: tc when root and the program loads, else the socket path (said once) */
+    /* fast_path = auto: tc when root and the program loads, else the socket path (said once).
+     * A mirrored gate is never offloaded (interception must see every packet), so with
+     * interception configured the kernel would carry untapped calls faster than tapped ones:
+     * a difference in delay a party could measure. auto keeps every call on one path then. */
     if (c->fast_path_auto && geteuid() != 0)
         LOG_INFO("dp: kernel fast path off (fast_path = auto): bgfd does not run as root");
+    else if (c->fast_path_auto && c->li.enabled)
+        LOG_INFO("dp: kernel fast path off (fast_path = auto): [li] is configured, and a "
+                 "mirrored call must not be told apart by its delay (docs/configuration.md)");
     else if (c->fast_path_auto)
         dc.fast_path = DP_FAST_PATH_TC;
+    if (c->fast_path_tc && c->li.enabled)
+        LOG_WARN("dp: fast_path = tc with [li]: calls carried in the kernel and calls through "
+                 "the workers differ in delay (docs/configuration.md)");
     b->dp = dp_start(&dc, err, errlen);
     if (!b->dp && c->fast_path_auto && dc.fast_path == DP_FAST_PATH_TC &&
         strncmp(err, "fast path", 9) == 0) {
