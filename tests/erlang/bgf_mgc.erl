@@ -41,7 +41,7 @@
 %% (create_send_handle resolves the peer with inet:getaddr(Addr, inet): eafnosupport).
 -define(SCENARIOS, [{udp, pretty, inet}, {udp, compact, inet}, {tcp, pretty, inet},
                     {tcp, compact, inet}, {tcp, compact, inet6}]).
--define(CHECKS, 8).                         % TAP results per scenario: one per step
+-define(CHECKS, 10).                        % TAP results per scenario: one per step, Topology two
 -define(PACKETS, 20).                       % RTP packets sent in each media check
 -define(REG_TIMEOUT, 15000).                % bgfd start + first ServiceChange
 -define(GRACEFUL_TIMEOUT, 10000).
@@ -102,6 +102,7 @@ scenario(Bgfd, Dir, {Tr, Form, Fam} = S, MgcPort, MgPort, MediaMin, MediaMax) ->
     Steps = [{"registration", fun registration/1}, {"audit of ROOT", fun audit_packages/1},
              {"call set-up", fun add_call/1}, {"media after set-up", fun media_forward/1},
              {"Modify", fun modify_call/1}, {"media after Modify", fun media_back/1},
+             {"Topology", fun topology_call/1},
              {"Subtract", fun subtract_call/1}],
     Ctx2 = run_steps(Steps, Ctx#{os_pid => OsPid}),
     graceful(Ctx2, OsPid),
@@ -257,6 +258,37 @@ modify_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2], a2 := {_, PA2
             diag(io_lib:format("reply: ~P", [Other, 40])),
             {ok, Ctx}
     end.
+
+%% Topology in the action (with a Modify that changes nothing): Isolate stops the media
+%% between the two terminations, Bothway brings it back.
+topology_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2], ports := [P1, P2],
+                b := {SB, _}, a2 := {SA2, _}} = Ctx) ->
+    Req = fun(Dir) ->
+                  #'ActionRequest'{contextId = C,
+                      contextRequest = #'ContextRequest'{topologyReq = [
+                          #'TopologyRequest'{terminationFrom = T1, terminationTo = T2,
+                                             topologyDirection = Dir}]},
+                      commandRequests = [#'CommandRequest'{command = {modReq,
+                          #'AmmRequest'{terminationID = [T2], descriptors = []}}}]}
+          end,
+    Answered = fun(R) ->
+                       case call(CH, [R]) of
+                           {ok, [#'ActionReply'{contextId = C, errorDescriptor = asn1_NOVALUE,
+                                                commandReply = [{modReply, _}]}]} -> true;
+                           Other -> diag(io_lib:format("reply: ~P", [Other, 40])), false
+                       end
+               end,
+    Iso = Answered(Req(isolate)),
+    flush(SA2),
+    send_rtp(SB, P2, 54321, 5),
+    Leaked = receive_rtp(SA2, 54321, 1, 300),
+    tap(Iso andalso Leaked == [],
+        io_lib:format("~s: Topology{T1, T2, Isolate} is answered and no packet to the second "
+                      "termination reaches the first one's Remote", [L])),
+    Both = Answered(Req(bothway)),
+    Back = Both andalso media_check("", SB, P2, SA2, P1, true),
+    tap(Back, io_lib:format("~s: Topology{T1, T2, Bothway} brings the media back", [L])),
+    {ok, Ctx}.
 
 subtract_call(#{label := L, conn := CH, ctx := C, terms := [T1, T2]} = Ctx) ->
     Sub = fun(T) ->
