@@ -5,9 +5,11 @@
  * Pretty form: long tokens, one item per line, four-space indentation, as the RFC 3525
  * examples look. Compact form: short tokens, no optional white space, `!/v` header. Both write
  * the standard form of the tree: properties that the decoder accepted at stream level (the
- * seed request's li/LITID) sit in the tree's LocalControl and are written there. */
-#include "h248/h248.h"
-#include "h248/sdp.h"
+ * seed request's li/LITID) sit in the tree's LocalControl and are written there.
+ *
+ * This file holds the tokens, the output primitives, properties, commands, actions,
+ * transactions and messages; the descriptors are written by encode_desc.c. */
+#include "h248/encode_int.h"
 
 #include <limits.h>
 #include <string.h>
@@ -15,26 +17,6 @@
 /* ---- tokens ----------------------------------------------------------------------------- */
 
 /* clang-format off */
-typedef enum {
-    T_ADD, T_MODIFY, T_SUBTRACT, T_MOVE, T_AUDIT_VALUE, T_AUDIT_CAP, T_NOTIFY, T_SERVICE_CHANGE,
-    T_CONTEXT, T_TRANSACTION, T_REPLY, T_PENDING, T_RESPONSE_ACK, T_ERROR, T_VERSION,
-    T_PROFILE, T_MEDIA, T_STREAM, T_LOCAL, T_REMOTE, T_LOCAL_CONTROL, T_MODE, T_SENDONLY,
-    T_RECVONLY, T_SENDRECV, T_INACTIVE, T_LOOPBACK, T_RESERVED_VALUE, T_RESERVED_GROUP,
-    T_TERMINATION_STATE, T_SERVICE_STATES, T_IN_SERVICE, T_OUT_OF_SERVICE, T_TEST, T_BUFFER,
-    T_LOCKSTEP, T_EVENTS, T_SIGNALS, T_OBSERVED_EVENTS, T_STATISTICS, T_EVENT_BUFFER,
-    T_DIGITMAP, T_EMBED, T_KEEP_ACTIVE, T_SIGNAL_LIST, T_SIGNAL_TYPE, T_DURATION, T_ONOFF,
-    T_TIMEOUT, T_BRIEF, T_NOTIFY_COMPLETION, T_INT_BY_EVENT, T_INT_BY_SIGS, T_OTHER_REASON,
-    T_ITERATION, T_AUDIT, T_PACKAGES, T_SERVICES, T_AUTH, T_METHOD, T_REASON, T_DELAY,
-    T_SC_ADDRESS, T_MGC_ID, T_RESTART, T_FORCED, T_GRACEFUL, T_FAILOVER, T_DISCONNECTED,
-    T_HANDOFF, T_TOPOLOGY, T_BOTHWAY, T_ISOLATE, T_ONEWAY, T_ONEWAY_EXT, T_ONEWAY_BOTH,
-    T_PRIORITY, T_EMERGENCY, T_EMERGENCY_OFF, T_EMERGENCY_VALUE, T_IEPS, T_IMM_ACK, T_MUX,
-    T_MODEM, T_CONTEXT_AUDIT, T_CONTEXT_ATTR, T_CONTEXT_LIST, T_AND_LGC, T_OR_LGC, T_ON, T_OFF,
-    T_SEGMENT, T_SEG_COMPLETE, T_SC_INC, T_DIRECTION, T_EXTERNAL, T_INTERNAL, T_BOTH,
-    T_REQUEST_ID, T_INTSIG_DELAY, T_NOTIFY_IMMEDIATE, T_NOTIFY_REGULATED, T_NEVER_NOTIFY,
-    T_RESET_EVENTS, T_MTP,
-    T_COUNT
-} tok_t;
-
 /* long and short spelling of each token (H.248.1 Annex B) */
 static const char *const TOK[T_COUNT][2] = {
     [T_ADD] = {"Add", "A"}, [T_MODIFY] = {"Modify", "MF"}, [T_SUBTRACT] = {"Subtract", "S"},
@@ -97,39 +79,7 @@ static const char *const TOK[T_COUNT][2] = {
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-typedef struct enc {
-    char *buf;
-    size_t cap, len; /* len counts every byte, also those past cap */
-    bool compact;
-    bool first; /* no item written yet in the innermost open brace */
-    int depth;
-    uint8_t ver;
-    int err; /* H248_EINVAL once something could not be encoded */
-} enc_t;
-
-static inline void put(enc_t *e, const char *s, size_t n)
-{
-    if (n && e->len <= e->cap && n <= e->cap - e->len) memcpy(e->buf + e->len, s, n);
-    e->len += n;
-}
-
-static inline void putc_(enc_t *e, char c)
-{
-    if (e->len < e->cap) e->buf[e->len] = c;
-    e->len++;
-}
-
-static inline void puts_(enc_t *e, const char *s)
-{
-    put(e, s, strlen(s));
-}
-
-static inline void put_str(enc_t *e, h248_str_t s)
-{
-    put(e, s.p, s.len);
-}
-
-static void put_u32(enc_t *e, uint32_t v)
+void put_u32(enc_t *e, uint32_t v)
 {
     char tmp[10];
     int i = 10;
@@ -140,7 +90,7 @@ static void put_u32(enc_t *e, uint32_t v)
     put(e, tmp + i, (size_t)(10 - i));
 }
 
-static void tk(enc_t *e, tok_t t)
+void tk(enc_t *e, tok_t t)
 {
     /* Version 2 decoders in the field (Erlang/OTP megaco) know EmergencyOff only by its short
      * form: both spellings are standard, so v2 gets the one every v2 peer reads. */
@@ -157,7 +107,7 @@ static void nl(enc_t *e)
 }
 
 /* " = " or "=" */
-static void eq(enc_t *e)
+void eq(enc_t *e)
 {
     if (e->compact)
         putc_(e, '=');
@@ -166,7 +116,7 @@ static void eq(enc_t *e)
 }
 
 /* Open a brace: the items that follow go one per line (pretty). */
-static void lb(enc_t *e)
+void lb(enc_t *e)
 {
     if (e->compact)
         putc_(e, '{');
@@ -177,14 +127,14 @@ static void lb(enc_t *e)
 }
 
 /* Start an item inside the innermost brace. */
-static void item(enc_t *e)
+void item(enc_t *e)
 {
     if (!e->first) putc_(e, ',');
     if (!e->compact) nl(e);
     e->first = false;
 }
 
-static void rb(enc_t *e)
+void rb(enc_t *e)
 {
     e->depth--;
     if (!e->compact) {
@@ -204,7 +154,7 @@ static bool safe_char(unsigned char c)
     return c && strchr("+-&!_/'?@^`~*$\\()%|.", c) != NULL;
 }
 
-static void put_value(enc_t *e, const h248_value_t *v)
+void put_value(enc_t *e, const h248_value_t *v)
 {
     bool q = v->quoted || v->s.len == 0;
     for (uint32_t i = 0; i < v->s.len && !q; i++)
@@ -267,7 +217,7 @@ static void put_prop(enc_t *e, const h248_prop_t *p)
     }
 }
 
-static void put_props(enc_t *e, const h248_prop_t *p)
+void put_props(enc_t *e, const h248_prop_t *p)
 {
     for (; p; p = p->next) {
         item(e);
@@ -275,7 +225,7 @@ static void put_props(enc_t *e, const h248_prop_t *p)
     }
 }
 
-static void put_mid(enc_t *e, const h248_mid_t *m)
+void put_mid(enc_t *e, const h248_mid_t *m)
 {
     switch (m->kind) {
     case H248_MID_IP4:
@@ -311,7 +261,7 @@ static void put_mid(enc_t *e, const h248_mid_t *m)
     }
 }
 
-static void put_tid(enc_t *e, const h248_termid_t *t)
+void put_tid(enc_t *e, const h248_termid_t *t)
 {
     if (t->name.len == 0) e->err = H248_EINVAL;
     put_str(e, t->name);
@@ -341,7 +291,7 @@ static void put_ctx_id(enc_t *e, uint32_t c)
 }
 
 /* Token = number */
-static void tok_num(enc_t *e, tok_t t, uint32_t v)
+void tok_num(enc_t *e, tok_t t, uint32_t v)
 {
     item(e);
     tk(e, t);
@@ -350,7 +300,7 @@ static void tok_num(enc_t *e, tok_t t, uint32_t v)
 }
 
 /* Token = Token */
-static void tok_tok(enc_t *e, tok_t t, tok_t v)
+void tok_tok(enc_t *e, tok_t t, tok_t v)
 {
     item(e);
     tk(e, t);
@@ -358,7 +308,7 @@ static void tok_tok(enc_t *e, tok_t t, tok_t v)
     tk(e, v);
 }
 
-static void put_error(enc_t *e, const h248_error_desc_t *er)
+void put_error(enc_t *e, const h248_error_desc_t *er)
 {
     tk(e, T_ERROR);
     eq(e);
@@ -381,504 +331,6 @@ static void put_error(enc_t *e, const h248_error_desc_t *er)
         putc_(e, '"');
     }
     putc_(e, '}');
-}
-
-/* ---- media ------------------------------------------------------------------------------- */
-
-/* Raw SDP text, one line at a time: indentation, trailing blanks and blank lines (which pretty
- * input may carry) dropped, every line ended with the text's own line end (CRLF when it has
- * any, else LF). */
-/* Octet-string text: a '}' not already escaped becomes "\}" so it cannot close the descriptor
- * (the decoder's text never holds one; hand-built text may). */
-static void put_escaped(enc_t *e, const char *p, size_t n)
-{
-    const char *start = p, *end = p + n, *q;
-    while ((q = memchr(p, '}', (size_t)(end - p))) != NULL) {
-        put(e, p, (size_t)(q - p));
-        if (q == start || q[-1] != '\\') putc_(e, '\\');
-        putc_(e, '}');
-        p = q + 1;
-    }
-    put(e, p, (size_t)(end - p));
-}
-
-static void put_sdp_lines(enc_t *e, const char *p, size_t n)
-{
-    bool crlf = memchr(p, '\r', n) != NULL;
-    const char *end = p + n;
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-        const char *q = p, *t;
-        while (q < end && *q != '\r' && *q != '\n')
-            q++;
-        for (t = q; t > p && (t[-1] == ' ' || t[-1] == '\t'); t--)
-            continue;
-        if (t > p) {
-            put_escaped(e, p, (size_t)(t - p));
-            put(e, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
-        }
-        p = q;
-        while (p < end && (*p == '\r' || *p == '\n'))
-            p++;
-    }
-}
-
-/* Local { sdp } / Remote { sdp }: SDP lines start at the line's beginning (as in RFC 3525),
- * written from the parsed form when there is one, else the raw text without its outer blanks. */
-static void put_sdp_block(enc_t *e, tok_t t, const h248_sdp_block_t *b)
-{
-    item(e);
-    tk(e, t);
-    const char *p = b->text.p;
-    size_t n = b->text.len;
-    while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++, n--;
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
-        n--;
-    bool empty = b->sdp ? b->sdp->ngroups == 0 : n == 0;
-    if (empty) {
-        put(e, e->compact ? "{}" : " { }", e->compact ? 2 : 4);
-        return;
-    }
-    put(e, e->compact ? "{\n" : " {\n", e->compact ? 2 : 3);
-    if (b->sdp) {
-        size_t room = e->len < e->cap ? e->cap - e->len : 0;
-        e->len += h248_sdp_write(b->sdp, H248_SDP_W_ASIS, room ? e->buf + e->len : NULL, room);
-    } else {
-        put_sdp_lines(e, p, n);
-    }
-    if (!e->compact) {
-        static const char sp[] = "                                                                ";
-        size_t ind = (size_t)e->depth * 4;
-        put(e, sp, ind < sizeof sp - 1 ? ind : sizeof sp - 1);
-    }
-    putc_(e, '}');
-}
-
-static void put_stats(enc_t *e, const h248_prop_t *p)
-{
-    tk(e, T_STATISTICS);
-    lb(e);
-    put_props(e, p);
-    rb(e);
-}
-
-static void put_local_control(enc_t *e, const h248_local_control_t *lc)
-{
-    static const tok_t modes[] = {[H248_MODE_SENDONLY] = T_SENDONLY,
-                                  [H248_MODE_RECVONLY] = T_RECVONLY,
-                                  [H248_MODE_SENDRECV] = T_SENDRECV,
-                                  [H248_MODE_INACTIVE] = T_INACTIVE,
-                                  [H248_MODE_LOOPBACK] = T_LOOPBACK};
-    item(e);
-    tk(e, T_LOCAL_CONTROL);
-    lb(e);
-    if (lc->mode > H248_MODE_NONE && lc->mode <= H248_MODE_LOOPBACK) {
-        tok_tok(e, T_MODE, modes[lc->mode]);
-    } else if (lc->audit & H248_AUD_MODE) {
-        item(e);
-        tk(e, T_MODE);
-    }
-    if (lc->reserved_value >= 0)
-        tok_tok(e, T_RESERVED_VALUE, lc->reserved_value ? T_ON : T_OFF);
-    else if (lc->audit & H248_AUD_RESERVED_VALUE)
-        item(e), tk(e, T_RESERVED_VALUE);
-    if (lc->reserved_group >= 0)
-        tok_tok(e, T_RESERVED_GROUP, lc->reserved_group ? T_ON : T_OFF);
-    else if (lc->audit & H248_AUD_RESERVED_GROUP)
-        item(e), tk(e, T_RESERVED_GROUP);
-    put_props(e, lc->props); /* stream-level properties of the seed form land here too */
-    rb(e);
-}
-
-static void put_stream_parms(enc_t *e, const h248_stream_t *s)
-{
-    if (s->lc) put_local_control(e, s->lc);
-    if (s->local) put_sdp_block(e, T_LOCAL, s->local);
-    if (s->remote) put_sdp_block(e, T_REMOTE, s->remote);
-    if (s->stats_present || s->stats) {
-        item(e);
-        put_stats(e, s->stats);
-    }
-}
-
-static void put_term_state(enc_t *e, const h248_term_state_t *ts)
-{
-    static const tok_t svc[] = {[H248_SVC_TEST] = T_TEST,
-                                [H248_SVC_OUT_OF_SERVICE] = T_OUT_OF_SERVICE,
-                                [H248_SVC_IN_SERVICE] = T_IN_SERVICE};
-    item(e);
-    tk(e, T_TERMINATION_STATE);
-    lb(e);
-    if (ts->service_state > H248_SVC_NONE && ts->service_state <= H248_SVC_IN_SERVICE)
-        tok_tok(e, T_SERVICE_STATES, svc[ts->service_state]);
-    else if (ts->audit & H248_AUD_SERVICE_STATES)
-        item(e), tk(e, T_SERVICE_STATES);
-    if (ts->buffer == H248_BUF_OFF)
-        tok_tok(e, T_BUFFER, T_OFF);
-    else if (ts->buffer == H248_BUF_LOCKSTEP)
-        tok_tok(e, T_BUFFER, T_LOCKSTEP);
-    else if (ts->audit & H248_AUD_BUFFER)
-        item(e), tk(e, T_BUFFER);
-    put_props(e, ts->props);
-    rb(e);
-}
-
-static void put_media(enc_t *e, const h248_media_t *m)
-{
-    lb(e);
-    if (m->ts) put_term_state(e, m->ts);
-    for (const h248_stream_t *s = m->streams; s; s = s->next) {
-        if (!s->explicit_id) {
-            put_stream_parms(e, s);
-            continue;
-        }
-        item(e);
-        tk(e, T_STREAM);
-        eq(e);
-        put_u32(e, s->id);
-        lb(e);
-        put_stream_parms(e, s);
-        rb(e);
-    }
-    rb(e);
-}
-
-/* ---- events and signals ------------------------------------------------------------------ */
-
-static void put_signals_body(enc_t *e, const h248_signal_t *s);
-static void put_events_desc(enc_t *e, const h248_events_t *ev);
-
-static void put_digitmap_value(enc_t *e, const h248_digitmap_t *dm)
-{
-    if (dm->name.len) put_str(e, dm->name);
-    if (dm->has_body) {
-        if (dm->name.len && !e->compact) putc_(e, ' ');
-        putc_(e, '{');
-        put_str(e, dm->body);
-        putc_(e, '}');
-    }
-}
-
-/* Embed { Signals {...}, Events = id {...} } */
-static void put_embed(enc_t *e, const h248_signal_t *sig, bool has_sig, const h248_events_t *ev)
-{
-    item(e);
-    tk(e, T_EMBED);
-    lb(e);
-    if (has_sig) {
-        item(e);
-        tk(e, T_SIGNALS);
-        put_signals_body(e, sig);
-    }
-    if (ev) {
-        item(e);
-        put_events_desc(e, ev);
-    }
-    rb(e);
-}
-
-static void put_event(enc_t *e, const h248_event_t *ev, bool observed)
-{
-    if (observed && ev->timestamp.len) {
-        put_str(e, ev->timestamp);
-        putc_(e, ':');
-    }
-    put_str(e, ev->name);
-    bool any = ev->has_stream || ev->keep_active || ev->reset_events || ev->nb ||
-               ev->has_embed_signals || ev->embed_events || ev->dm || ev->params;
-    if (!any) return;
-    lb(e);
-    if (ev->has_stream) tok_num(e, T_STREAM, ev->stream);
-    if (ev->keep_active) item(e), tk(e, T_KEEP_ACTIVE);
-    if (ev->has_embed_signals || ev->embed_events)
-        put_embed(e, ev->embed_signals, ev->has_embed_signals, ev->embed_events);
-    if (ev->dm) {
-        item(e);
-        tk(e, T_DIGITMAP);
-        eq(e);
-        put_digitmap_value(e, ev->dm);
-    }
-    if (ev->nb == H248_NB_IMMEDIATE) item(e), tk(e, T_NOTIFY_IMMEDIATE);
-    if (ev->nb == H248_NB_NEVER) item(e), tk(e, T_NEVER_NOTIFY);
-    if (ev->nb == H248_NB_REGULATED) {
-        item(e);
-        tk(e, T_NOTIFY_REGULATED);
-        if (ev->nb_embed_signals || ev->nb_embed_events) {
-            lb(e);
-            put_embed(e, ev->nb_embed_signals, ev->nb_embed_signals != NULL, ev->nb_embed_events);
-            rb(e);
-        }
-    }
-    if (ev->reset_events) item(e), tk(e, T_RESET_EVENTS);
-    put_props(e, ev->params);
-    rb(e);
-}
-
-/* Events = id { e1, e2 } (the token already written by the caller is not repeated) */
-static void put_events_desc(enc_t *e, const h248_events_t *ev)
-{
-    tk(e, T_EVENTS);
-    if (!ev->has_request_id) return;
-    eq(e);
-    put_u32(e, ev->request_id);
-    lb(e);
-    for (const h248_event_t *x = ev->list; x; x = x->next) {
-        item(e);
-        put_event(e, x, false);
-    }
-    rb(e);
-}
-
-static void put_signal(enc_t *e, const h248_signal_t *s)
-{
-    if (s->is_list) {
-        tk(e, T_SIGNAL_LIST);
-        eq(e);
-        put_u32(e, s->list_id);
-        lb(e);
-        for (const h248_signal_t *m = s->list; m; m = m->next) {
-            item(e);
-            put_signal(e, m);
-        }
-        rb(e);
-        return;
-    }
-    if (s->name.len == 0) e->err = H248_EINVAL;
-    put_str(e, s->name);
-    bool any = s->has_stream || s->type || s->has_duration || s->notify_completion ||
-               s->keep_active || s->direction || s->has_request_id || s->has_intsig_delay ||
-               s->params;
-    if (!any) return;
-    lb(e);
-    if (s->has_stream) tok_num(e, T_STREAM, s->stream);
-    static const tok_t types[] = {[H248_SIGTYPE_ONOFF] = T_ONOFF,
-                                  [H248_SIGTYPE_TIMEOUT] = T_TIMEOUT,
-                                  [H248_SIGTYPE_BRIEF] = T_BRIEF};
-    if (s->type > H248_SIGTYPE_NONE && s->type <= H248_SIGTYPE_BRIEF)
-        tok_tok(e, T_SIGNAL_TYPE, types[s->type]);
-    if (s->has_duration) tok_num(e, T_DURATION, s->duration);
-    if (s->notify_completion) {
-        static const tok_t nc[] = {T_TIMEOUT, T_INT_BY_EVENT, T_INT_BY_SIGS, T_OTHER_REASON,
-                                   T_ITERATION};
-        item(e);
-        tk(e, T_NOTIFY_COMPLETION);
-        eq(e);
-        putc_(e, '{');
-        bool first = true;
-        for (int i = 0; i < 5; i++) {
-            if (!(s->notify_completion & (1u << i))) continue;
-            if (!first) put(e, ", ", e->compact ? 1 : 2);
-            first = false;
-            tk(e, nc[i]);
-        }
-        putc_(e, '}');
-    }
-    if (s->keep_active) item(e), tk(e, T_KEEP_ACTIVE);
-    static const tok_t dirs[] = {[H248_DIR_EXTERNAL] = T_EXTERNAL,
-                                 [H248_DIR_INTERNAL] = T_INTERNAL,
-                                 [H248_DIR_BOTH] = T_BOTH};
-    if (s->direction > H248_DIR_NONE && s->direction <= H248_DIR_BOTH)
-        tok_tok(e, T_DIRECTION, dirs[s->direction]);
-    if (s->has_request_id) tok_num(e, T_REQUEST_ID, s->request_id);
-    if (s->has_intsig_delay) tok_num(e, T_INTSIG_DELAY, s->intsig_delay);
-    put_props(e, s->params);
-    rb(e);
-}
-
-/* { s1, s2 } after the Signals token */
-static void put_signals_body(enc_t *e, const h248_signal_t *s)
-{
-    lb(e);
-    for (; s; s = s->next) {
-        item(e);
-        put_signal(e, s);
-    }
-    rb(e);
-}
-
-/* ---- ServiceChange ------------------------------------------------------------------------ */
-
-static void put_desc(enc_t *e, const h248_desc_t *d);
-
-static void put_services(enc_t *e, const h248_service_change_t *sc)
-{
-    static const tok_t methods[] = {
-        [H248_SCM_FAILOVER] = T_FAILOVER,         [H248_SCM_FORCED] = T_FORCED,
-        [H248_SCM_GRACEFUL] = T_GRACEFUL,         [H248_SCM_RESTART] = T_RESTART,
-        [H248_SCM_DISCONNECTED] = T_DISCONNECTED, [H248_SCM_HANDOFF] = T_HANDOFF};
-    tk(e, T_SERVICES);
-    lb(e);
-    if (sc->method == H248_SCM_EXTENSION) {
-        item(e);
-        tk(e, T_METHOD);
-        eq(e);
-        put_str(e, sc->method_ext);
-    } else if (sc->method > H248_SCM_NONE && sc->method < H248_SCM_EXTENSION) {
-        tok_tok(e, T_METHOD, methods[sc->method]);
-    }
-    if (sc->reason) {
-        item(e);
-        tk(e, T_REASON);
-        eq(e);
-        put_value(e, sc->reason);
-    }
-    if (sc->has_delay) tok_num(e, T_DELAY, sc->delay);
-    if (sc->address) {
-        item(e);
-        tk(e, T_SC_ADDRESS);
-        eq(e);
-        put_mid(e, sc->address);
-    }
-    if (sc->mgc_id) {
-        item(e);
-        tk(e, T_MGC_ID);
-        eq(e);
-        put_mid(e, sc->mgc_id);
-    }
-    if (sc->profile.len) {
-        item(e);
-        tk(e, T_PROFILE);
-        eq(e);
-        put_str(e, sc->profile);
-    }
-    if (sc->version) tok_num(e, T_VERSION, sc->version);
-    if (sc->timestamp.len) item(e), put_str(e, sc->timestamp);
-    if (sc->incomplete) item(e), tk(e, T_SC_INC);
-    put_props(e, sc->ext);
-    for (const h248_desc_t *d = sc->info; d; d = d->next) {
-        item(e);
-        put_desc(e, d);
-    }
-    rb(e);
-}
-
-/* ---- descriptors -------------------------------------------------------------------------- */
-
-static const tok_t DESC_TOK[] = {
-    [H248_D_MEDIA] = T_MEDIA,
-    [H248_D_MODEM] = T_MODEM,
-    [H248_D_MUX] = T_MUX,
-    [H248_D_EVENTS] = T_EVENTS,
-    [H248_D_SIGNALS] = T_SIGNALS,
-    [H248_D_DIGITMAP] = T_DIGITMAP,
-    [H248_D_EVENT_BUFFER] = T_EVENT_BUFFER,
-    [H248_D_STATISTICS] = T_STATISTICS,
-    [H248_D_PACKAGES] = T_PACKAGES,
-    [H248_D_OBSERVED_EVENTS] = T_OBSERVED_EVENTS,
-    [H248_D_AUDIT] = T_AUDIT,
-    [H248_D_SERVICE_CHANGE] = T_SERVICES,
-    [H248_D_ERROR] = T_ERROR,
-};
-
-static void put_modem(enc_t *e, const h248_modem_t *m)
-{
-    if (m->types && !m->types->next) {
-        eq(e);
-        put_value(e, m->types);
-    } else {
-        if (!e->compact) putc_(e, ' ');
-        putc_(e, '[');
-        for (const h248_value_t *v = m->types; v; v = v->next) {
-            if (v != m->types) put(e, ", ", e->compact ? 1 : 2);
-            put_value(e, v);
-        }
-        putc_(e, ']');
-    }
-    if (m->props) {
-        lb(e);
-        put_props(e, m->props);
-        rb(e);
-    }
-}
-
-static void put_event_list(enc_t *e, const h248_event_t *ev, bool observed)
-{
-    lb(e);
-    for (; ev; ev = ev->next) {
-        item(e);
-        put_event(e, ev, observed);
-    }
-    rb(e);
-}
-
-static void put_desc(enc_t *e, const h248_desc_t *d)
-{
-    if (d->kind < H248_D_MEDIA || d->kind > H248_D_ERROR) {
-        e->err = H248_EINVAL;
-        return;
-    }
-    if (d->kind == H248_D_ERROR) {
-        put_error(e, &d->u.error);
-        return;
-    }
-    if (d->kind == H248_D_SERVICE_CHANGE && !d->bare) {
-        put_services(e, &d->u.sc);
-        return;
-    }
-    tk(e, DESC_TOK[d->kind]);
-    if (d->bare) return;
-    switch (d->kind) {
-    case H248_D_MEDIA:
-        put_media(e, &d->u.media);
-        break;
-    case H248_D_MODEM:
-        put_modem(e, &d->u.modem);
-        break;
-    case H248_D_MUX:
-        eq(e);
-        put_str(e, d->u.mux.type);
-        lb(e);
-        for (const h248_termid_t *t = d->u.mux.tids; t; t = t->next)
-            item(e), put_tid(e, t);
-        rb(e);
-        break;
-    case H248_D_EVENTS:
-        if (!d->u.events.has_request_id) break;
-        eq(e);
-        put_u32(e, d->u.events.request_id);
-        put_event_list(e, d->u.events.list, false);
-        break;
-    case H248_D_OBSERVED_EVENTS:
-        eq(e);
-        put_u32(e, d->u.events.request_id);
-        put_event_list(e, d->u.events.list, true);
-        break;
-    case H248_D_EVENT_BUFFER:
-        put_event_list(e, d->u.events.list, false);
-        break;
-    case H248_D_SIGNALS:
-        put_signals_body(e, d->u.signals);
-        break;
-    case H248_D_DIGITMAP:
-        eq(e);
-        put_digitmap_value(e, &d->u.digitmap);
-        break;
-    case H248_D_STATISTICS:
-        lb(e);
-        put_props(e, d->u.stats);
-        rb(e);
-        break;
-    case H248_D_PACKAGES:
-        lb(e);
-        for (const h248_pkgitem_t *p = d->u.packages; p; p = p->next) {
-            item(e);
-            put_str(e, p->name);
-            putc_(e, '-');
-            put_u32(e, p->version);
-        }
-        rb(e);
-        break;
-    case H248_D_AUDIT:
-        lb(e);
-        for (const h248_desc_t *x = d->u.audit; x; x = x->next)
-            item(e), put_desc(e, x);
-        rb(e);
-        break;
-    default:
-        break;
-    }
 }
 
 /* ---- commands, actions, transactions ------------------------------------------------------ */
