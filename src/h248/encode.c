@@ -79,7 +79,7 @@ static const char *const TOK[T_COUNT][2] = {
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-void put_u32(enc_t *e, uint32_t v)
+void enc_put_u32(enc_t *e, uint32_t v)
 {
     char tmp[10];
     int i = 10;
@@ -90,7 +90,7 @@ void put_u32(enc_t *e, uint32_t v)
     put(e, tmp + i, (size_t)(10 - i));
 }
 
-void tk(enc_t *e, tok_t t)
+void enc_tk(enc_t *e, tok_t t)
 {
     /* Version 2 decoders in the field (Erlang/OTP megaco) know EmergencyOff only by its short
      * form: both spellings are standard, so v2 gets the one every v2 peer reads. */
@@ -107,7 +107,7 @@ static void nl(enc_t *e)
 }
 
 /* " = " or "=" */
-void eq(enc_t *e)
+void enc_eq(enc_t *e)
 {
     if (e->compact)
         putc_(e, '=');
@@ -116,7 +116,7 @@ void eq(enc_t *e)
 }
 
 /* Open a brace: the items that follow go one per line (pretty). */
-void lb(enc_t *e)
+void enc_lb(enc_t *e)
 {
     if (e->compact)
         putc_(e, '{');
@@ -127,14 +127,14 @@ void lb(enc_t *e)
 }
 
 /* Start an item inside the innermost brace. */
-void item(enc_t *e)
+void enc_item(enc_t *e)
 {
     if (!e->first) putc_(e, ',');
     if (!e->compact) nl(e);
     e->first = false;
 }
 
-void rb(enc_t *e)
+void enc_rb(enc_t *e)
 {
     e->depth--;
     if (!e->compact) {
@@ -154,7 +154,7 @@ static bool safe_char(unsigned char c)
     return c && strchr("+-&!_/'?@^`~*$\\()%|.", c) != NULL;
 }
 
-void put_value(enc_t *e, const h248_value_t *v)
+void enc_put_value(enc_t *e, const h248_value_t *v)
 {
     bool q = v->quoted || v->s.len == 0;
     for (uint32_t i = 0; i < v->s.len && !q; i++)
@@ -176,7 +176,7 @@ static void put_values(enc_t *e, const h248_prop_t *p, char open, char sep, char
             putc_(e, sep);
             if (!e->compact && sep == ',') putc_(e, ' ');
         }
-        put_value(e, v);
+        enc_put_value(e, v);
     }
     putc_(e, close);
 }
@@ -194,12 +194,12 @@ static void put_prop(enc_t *e, const h248_prop_t *p)
     } else {
         /* "x!=" would read as the relation "!=" that decoders accept for '#' */
         if (e->compact && p->name.len && p->name.p[p->name.len - 1] == '!') putc_(e, ' ');
-        eq(e);
+        enc_eq(e);
     }
     if (!p->values) e->err = H248_EINVAL;
     switch (p->kind) {
     case H248_VAL_SINGLE:
-        if (p->values) put_value(e, p->values);
+        if (p->values) enc_put_value(e, p->values);
         break;
     case H248_VAL_LIST:
         put_values(e, p, '[', ',', ']');
@@ -217,15 +217,15 @@ static void put_prop(enc_t *e, const h248_prop_t *p)
     }
 }
 
-void put_props(enc_t *e, const h248_prop_t *p)
+void enc_put_props(enc_t *e, const h248_prop_t *p)
 {
     for (; p; p = p->next) {
-        item(e);
+        enc_item(e);
         put_prop(e, p);
     }
 }
 
-void put_mid(enc_t *e, const h248_mid_t *m)
+void enc_put_mid(enc_t *e, const h248_mid_t *m)
 {
     switch (m->kind) {
     case H248_MID_IP4:
@@ -243,13 +243,13 @@ void put_mid(enc_t *e, const h248_mid_t *m)
         put_str(e, m->addr);
         return;
     case H248_MID_MTP:
-        tk(e, T_MTP);
+        enc_tk(e, T_MTP);
         putc_(e, '{');
         put_str(e, m->addr);
         putc_(e, '}');
         return;
     case H248_MID_PORT:
-        put_u32(e, m->port);
+        enc_put_u32(e, m->port);
         return;
     default:
         e->err = H248_EINVAL;
@@ -257,11 +257,11 @@ void put_mid(enc_t *e, const h248_mid_t *m)
     }
     if (m->has_port) {
         putc_(e, ':');
-        put_u32(e, m->port);
+        enc_put_u32(e, m->port);
     }
 }
 
-void put_tid(enc_t *e, const h248_termid_t *t)
+void enc_put_tid(enc_t *e, const h248_termid_t *t)
 {
     if (t->name.len == 0) e->err = H248_EINVAL;
     put_str(e, t->name);
@@ -273,7 +273,7 @@ static void put_tid_list(enc_t *e, const h248_termid_t *t)
     putc_(e, '[');
     for (bool first = true; t; t = t->next, first = false) {
         if (!first) put(e, ", ", e->compact ? 1 : 2);
-        put_tid(e, t);
+        enc_put_tid(e, t);
     }
     putc_(e, ']');
 }
@@ -287,32 +287,32 @@ static void put_ctx_id(enc_t *e, uint32_t c)
     else if (c == H248_CTX_ALL)
         putc_(e, '*');
     else
-        put_u32(e, c);
+        enc_put_u32(e, c);
 }
 
 /* Token = number */
-void tok_num(enc_t *e, tok_t t, uint32_t v)
+void enc_tok_num(enc_t *e, tok_t t, uint32_t v)
 {
-    item(e);
-    tk(e, t);
-    eq(e);
-    put_u32(e, v);
+    enc_item(e);
+    enc_tk(e, t);
+    enc_eq(e);
+    enc_put_u32(e, v);
 }
 
 /* Token = Token */
-void tok_tok(enc_t *e, tok_t t, tok_t v)
+void enc_tok_tok(enc_t *e, tok_t t, tok_t v)
 {
-    item(e);
-    tk(e, t);
-    eq(e);
-    tk(e, v);
+    enc_item(e);
+    enc_tk(e, t);
+    enc_eq(e);
+    enc_tk(e, v);
 }
 
-void put_error(enc_t *e, const h248_error_desc_t *er)
+void enc_put_error(enc_t *e, const h248_error_desc_t *er)
 {
-    tk(e, T_ERROR);
-    eq(e);
-    put_u32(e, er->code);
+    enc_tk(e, T_ERROR);
+    enc_eq(e);
+    enc_put_u32(e, er->code);
     put(e, e->compact ? "{" : " {", e->compact ? 1 : 2);
     if (er->has_text) {
         putc_(e, '"');
@@ -356,27 +356,27 @@ static void put_cmd(enc_t *e, const h248_cmd_t *c)
     }
     if (c->optional) put(e, "O-", 2);
     if (c->wildcard_reply) put(e, "W-", 2);
-    tk(e, CMD_TOK[c->kind]);
-    eq(e);
+    enc_tk(e, CMD_TOK[c->kind]);
+    enc_eq(e);
     if (c->ctx_audit_reply) { /* AuditValue = Context { t1, t2 } */
-        tk(e, T_CONTEXT);
-        lb(e);
+        enc_tk(e, T_CONTEXT);
+        enc_lb(e);
         for (const h248_termid_t *t = c->tids; t; t = t->next)
-            item(e), put_tid(e, t);
+            enc_item(e), enc_put_tid(e, t);
         for (const h248_desc_t *d = c->descs; d; d = d->next)
-            item(e), put_desc(e, d);
-        rb(e);
+            enc_item(e), enc_put_desc(e, d);
+        enc_rb(e);
         return;
     }
     if (c->tid_list)
         put_tid_list(e, c->tids);
     else
-        put_tid(e, c->tids);
+        enc_put_tid(e, c->tids);
     if (!c->has_body && !c->descs) return;
-    lb(e);
+    enc_lb(e);
     for (const h248_desc_t *d = c->descs; d; d = d->next)
-        item(e), put_desc(e, d);
-    rb(e);
+        enc_item(e), enc_put_desc(e, d);
+    enc_rb(e);
 }
 
 static void put_topology(enc_t *e, const h248_topology_t *t)
@@ -387,11 +387,11 @@ static void put_topology(enc_t *e, const h248_topology_t *t)
                                  [H248_TOPO_ONEWAY_EXTERNAL] = T_ONEWAY_EXT,
                                  [H248_TOPO_ONEWAY_BOTH] = T_ONEWAY_BOTH};
     size_t sep = e->compact ? 1 : 2;
-    item(e);
-    tk(e, T_TOPOLOGY);
-    lb(e);
+    enc_item(e);
+    enc_tk(e, T_TOPOLOGY);
+    enc_lb(e);
     for (; t; t = t->next) {
-        item(e);
+        enc_item(e);
         put_str(e, t->from);
         put(e, ", ", sep);
         put_str(e, t->to);
@@ -399,33 +399,33 @@ static void put_topology(enc_t *e, const h248_topology_t *t)
         if (t->dir < H248_TOPO_BOTHWAY || t->dir > H248_TOPO_ONEWAY_BOTH)
             e->err = H248_EINVAL;
         else
-            tk(e, dirs[t->dir]);
+            enc_tk(e, dirs[t->dir]);
         if (t->has_stream) {
             put(e, ", ", sep);
-            tk(e, T_STREAM);
-            eq(e);
-            put_u32(e, t->stream);
+            enc_tk(e, T_STREAM);
+            enc_eq(e);
+            enc_put_u32(e, t->stream);
         }
     }
-    rb(e);
+    enc_rb(e);
 }
 
 static void put_ctx_props(enc_t *e, const h248_ctx_props_t *p)
 {
-    if (p->priority >= 0) tok_num(e, T_PRIORITY, (uint32_t)p->priority);
-    if (p->emergency == H248_TRI_ON) item(e), tk(e, T_EMERGENCY);
-    if (p->emergency == H248_TRI_OFF) item(e), tk(e, T_EMERGENCY_OFF);
-    if (p->ieps != H248_TRI_NONE) tok_tok(e, T_IEPS, p->ieps == H248_TRI_ON ? T_ON : T_OFF);
+    if (p->priority >= 0) enc_tok_num(e, T_PRIORITY, (uint32_t)p->priority);
+    if (p->emergency == H248_TRI_ON) enc_item(e), enc_tk(e, T_EMERGENCY);
+    if (p->emergency == H248_TRI_OFF) enc_item(e), enc_tk(e, T_EMERGENCY_OFF);
+    if (p->ieps != H248_TRI_NONE) enc_tok_tok(e, T_IEPS, p->ieps == H248_TRI_ON ? T_ON : T_OFF);
     if (p->has_topology) put_topology(e, p->topology);
     if (!p->has_attrs) return;
-    item(e);
-    tk(e, T_CONTEXT_ATTR);
-    lb(e);
-    put_props(e, p->attrs);
+    enc_item(e);
+    enc_tk(e, T_CONTEXT_ATTR);
+    enc_lb(e);
+    enc_put_props(e, p->attrs);
     if (p->nctx_list) {
-        item(e);
-        tk(e, T_CONTEXT_LIST);
-        eq(e);
+        enc_item(e);
+        enc_tk(e, T_CONTEXT_LIST);
+        enc_eq(e);
         putc_(e, '{');
         for (uint32_t i = 0; i < p->nctx_list; i++) {
             if (i) put(e, ", ", e->compact ? 1 : 2);
@@ -433,94 +433,94 @@ static void put_ctx_props(enc_t *e, const h248_ctx_props_t *p)
         }
         putc_(e, '}');
     }
-    rb(e);
+    enc_rb(e);
 }
 
 static void put_ctx_audit(enc_t *e, const h248_ctx_audit_t *ca)
 {
-    item(e);
-    tk(e, T_CONTEXT_AUDIT);
-    lb(e);
-    if (ca->items & H248_CA_TOPOLOGY) item(e), tk(e, T_TOPOLOGY);
-    if (ca->items & H248_CA_EMERGENCY) item(e), tk(e, T_EMERGENCY);
-    if (ca->items & H248_CA_PRIORITY) item(e), tk(e, T_PRIORITY);
-    if (ca->items & H248_CA_IEPS) item(e), tk(e, T_IEPS);
-    if (ca->sel_priority >= 0) tok_num(e, T_PRIORITY, (uint32_t)ca->sel_priority);
+    enc_item(e);
+    enc_tk(e, T_CONTEXT_AUDIT);
+    enc_lb(e);
+    if (ca->items & H248_CA_TOPOLOGY) enc_item(e), enc_tk(e, T_TOPOLOGY);
+    if (ca->items & H248_CA_EMERGENCY) enc_item(e), enc_tk(e, T_EMERGENCY);
+    if (ca->items & H248_CA_PRIORITY) enc_item(e), enc_tk(e, T_PRIORITY);
+    if (ca->items & H248_CA_IEPS) enc_item(e), enc_tk(e, T_IEPS);
+    if (ca->sel_priority >= 0) enc_tok_num(e, T_PRIORITY, (uint32_t)ca->sel_priority);
     if (ca->sel_emergency != H248_TRI_NONE)
-        tok_tok(e, T_EMERGENCY_VALUE,
+        enc_tok_tok(e, T_EMERGENCY_VALUE,
                 ca->sel_emergency == H248_TRI_ON ? T_EMERGENCY : T_EMERGENCY_OFF);
     if (ca->sel_ieps != H248_TRI_NONE)
-        tok_tok(e, T_IEPS, ca->sel_ieps == H248_TRI_ON ? T_ON : T_OFF);
-    put_props(e, ca->props);
-    if (ca->logic == H248_LOGIC_AND) item(e), tk(e, T_AND_LGC);
-    if (ca->logic == H248_LOGIC_OR) item(e), tk(e, T_OR_LGC);
-    rb(e);
+        enc_tok_tok(e, T_IEPS, ca->sel_ieps == H248_TRI_ON ? T_ON : T_OFF);
+    enc_put_props(e, ca->props);
+    if (ca->logic == H248_LOGIC_AND) enc_item(e), enc_tk(e, T_AND_LGC);
+    if (ca->logic == H248_LOGIC_OR) enc_item(e), enc_tk(e, T_OR_LGC);
+    enc_rb(e);
 }
 
 static void put_action(enc_t *e, const h248_action_t *a)
 {
-    tk(e, T_CONTEXT);
-    eq(e);
+    enc_tk(e, T_CONTEXT);
+    enc_eq(e);
     put_ctx_id(e, a->ctx);
-    lb(e);
+    enc_lb(e);
     if (a->props) put_ctx_props(e, a->props);
     if (a->audit) put_ctx_audit(e, a->audit);
     for (const h248_cmd_t *c = a->cmds; c; c = c->next)
-        item(e), put_cmd(e, c);
-    if (a->error) item(e), put_error(e, a->error);
-    rb(e);
+        enc_item(e), put_cmd(e, c);
+    if (a->error) enc_item(e), enc_put_error(e, a->error);
+    enc_rb(e);
 }
 
 static void put_actions(enc_t *e, const h248_action_t *a)
 {
     for (; a; a = a->next)
-        item(e), put_action(e, a);
+        enc_item(e), put_action(e, a);
 }
 
 static void put_txn(enc_t *e, const h248_txn_t *t)
 {
     switch (t->kind) {
     case H248_TXN_REQUEST:
-        tk(e, T_TRANSACTION);
-        eq(e);
-        put_u32(e, t->id);
-        lb(e);
+        enc_tk(e, T_TRANSACTION);
+        enc_eq(e);
+        enc_put_u32(e, t->id);
+        enc_lb(e);
         put_actions(e, t->actions);
-        rb(e);
+        enc_rb(e);
         break;
     case H248_TXN_REPLY:
     case H248_TXN_SEGMENT_REPLY:
-        tk(e, t->kind == H248_TXN_REPLY ? T_REPLY : T_SEGMENT);
-        eq(e);
-        put_u32(e, t->id);
+        enc_tk(e, t->kind == H248_TXN_REPLY ? T_REPLY : T_SEGMENT);
+        enc_eq(e);
+        enc_put_u32(e, t->id);
         if (t->segment || t->seg_complete || t->kind == H248_TXN_SEGMENT_REPLY) {
             putc_(e, '/');
-            put_u32(e, t->segment);
-            if (t->seg_complete) putc_(e, '/'), tk(e, T_SEG_COMPLETE);
+            enc_put_u32(e, t->segment);
+            if (t->seg_complete) putc_(e, '/'), enc_tk(e, T_SEG_COMPLETE);
         }
         if (t->kind == H248_TXN_SEGMENT_REPLY) break;
-        lb(e);
-        if (t->imm_ack) item(e), tk(e, T_IMM_ACK);
-        if (t->error) item(e), put_error(e, t->error);
+        enc_lb(e);
+        if (t->imm_ack) enc_item(e), enc_tk(e, T_IMM_ACK);
+        if (t->error) enc_item(e), enc_put_error(e, t->error);
         put_actions(e, t->actions);
-        rb(e);
+        enc_rb(e);
         break;
     case H248_TXN_PENDING:
-        tk(e, T_PENDING);
-        eq(e);
-        put_u32(e, t->id);
-        lb(e);
-        rb(e);
+        enc_tk(e, T_PENDING);
+        enc_eq(e);
+        enc_put_u32(e, t->id);
+        enc_lb(e);
+        enc_rb(e);
         break;
     case H248_TXN_RESPONSE_ACK:
-        tk(e, T_RESPONSE_ACK);
-        lb(e);
+        enc_tk(e, T_RESPONSE_ACK);
+        enc_lb(e);
         for (const h248_ack_range_t *r = t->acks; r; r = r->next) {
-            item(e);
-            put_u32(e, r->first);
-            if (r->last != r->first) putc_(e, '-'), put_u32(e, r->last);
+            enc_item(e);
+            enc_put_u32(e, r->first);
+            if (r->last != r->first) putc_(e, '-'), enc_put_u32(e, r->last);
         }
-        rb(e);
+        enc_rb(e);
         break;
     default:
         e->err = H248_EINVAL;
@@ -534,8 +534,8 @@ static void put_message(enc_t *e, const h248_message_t *m)
     if (m->auth) {
         static const char hex[] = "0123456789ABCDEF";
         char tmp[8];
-        tk(e, T_AUTH);
-        eq(e);
+        enc_tk(e, T_AUTH);
+        enc_eq(e);
         for (int k = 0; k < 2; k++) {
             uint32_t v = k ? m->auth->seq : m->auth->spi;
             for (int i = 7; i >= 0; i--, v >>= 4)
@@ -548,13 +548,13 @@ static void put_message(enc_t *e, const h248_message_t *m)
         putc_(e, '\n');
     }
     put(e, e->compact ? "!/" : "MEGACO/", e->compact ? 2 : 7);
-    put_u32(e, m->version);
+    enc_put_u32(e, m->version);
     putc_(e, ' ');
-    put_mid(e, &m->mid);
+    enc_put_mid(e, &m->mid);
     putc_(e, '\n');
     e->depth = 0;
     if (m->error) {
-        put_error(e, m->error);
+        enc_put_error(e, m->error);
         if (!e->compact) putc_(e, '\n');
     } else {
         if (!m->txns) e->err = H248_EINVAL;

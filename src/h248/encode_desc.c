@@ -52,8 +52,8 @@ static void put_sdp_lines(enc_t *e, const char *p, size_t n)
  * written from the parsed form when there is one, else the raw text without its outer blanks. */
 static void put_sdp_block(enc_t *e, tok_t t, const h248_sdp_block_t *b)
 {
-    item(e);
-    tk(e, t);
+    enc_item(e);
+    enc_tk(e, t);
     const char *p = b->text.p;
     size_t n = b->text.len;
     while (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
@@ -82,10 +82,10 @@ static void put_sdp_block(enc_t *e, tok_t t, const h248_sdp_block_t *b)
 
 static void put_stats(enc_t *e, const h248_prop_t *p)
 {
-    tk(e, T_STATISTICS);
-    lb(e);
-    put_props(e, p);
-    rb(e);
+    enc_tk(e, T_STATISTICS);
+    enc_lb(e);
+    enc_put_props(e, p);
+    enc_rb(e);
 }
 
 static void put_local_control(enc_t *e, const h248_local_control_t *lc)
@@ -95,25 +95,25 @@ static void put_local_control(enc_t *e, const h248_local_control_t *lc)
                                   [H248_MODE_SENDRECV] = T_SENDRECV,
                                   [H248_MODE_INACTIVE] = T_INACTIVE,
                                   [H248_MODE_LOOPBACK] = T_LOOPBACK};
-    item(e);
-    tk(e, T_LOCAL_CONTROL);
-    lb(e);
+    enc_item(e);
+    enc_tk(e, T_LOCAL_CONTROL);
+    enc_lb(e);
     if (lc->mode > H248_MODE_NONE && lc->mode <= H248_MODE_LOOPBACK) {
-        tok_tok(e, T_MODE, modes[lc->mode]);
+        enc_tok_tok(e, T_MODE, modes[lc->mode]);
     } else if (lc->audit & H248_AUD_MODE) {
-        item(e);
-        tk(e, T_MODE);
+        enc_item(e);
+        enc_tk(e, T_MODE);
     }
     if (lc->reserved_value >= 0)
-        tok_tok(e, T_RESERVED_VALUE, lc->reserved_value ? T_ON : T_OFF);
+        enc_tok_tok(e, T_RESERVED_VALUE, lc->reserved_value ? T_ON : T_OFF);
     else if (lc->audit & H248_AUD_RESERVED_VALUE)
-        item(e), tk(e, T_RESERVED_VALUE);
+        enc_item(e), enc_tk(e, T_RESERVED_VALUE);
     if (lc->reserved_group >= 0)
-        tok_tok(e, T_RESERVED_GROUP, lc->reserved_group ? T_ON : T_OFF);
+        enc_tok_tok(e, T_RESERVED_GROUP, lc->reserved_group ? T_ON : T_OFF);
     else if (lc->audit & H248_AUD_RESERVED_GROUP)
-        item(e), tk(e, T_RESERVED_GROUP);
-    put_props(e, lc->props); /* stream-level properties of the seed form land here too */
-    rb(e);
+        enc_item(e), enc_tk(e, T_RESERVED_GROUP);
+    enc_put_props(e, lc->props); /* stream-level properties of the seed form land here too */
+    enc_rb(e);
 }
 
 static void put_stream_parms(enc_t *e, const h248_stream_t *s)
@@ -122,7 +122,7 @@ static void put_stream_parms(enc_t *e, const h248_stream_t *s)
     if (s->local) put_sdp_block(e, T_LOCAL, s->local);
     if (s->remote) put_sdp_block(e, T_REMOTE, s->remote);
     if (s->stats_present || s->stats) {
-        item(e);
+        enc_item(e);
         put_stats(e, s->stats);
     }
 }
@@ -132,41 +132,41 @@ static void put_term_state(enc_t *e, const h248_term_state_t *ts)
     static const tok_t svc[] = {[H248_SVC_TEST] = T_TEST,
                                 [H248_SVC_OUT_OF_SERVICE] = T_OUT_OF_SERVICE,
                                 [H248_SVC_IN_SERVICE] = T_IN_SERVICE};
-    item(e);
-    tk(e, T_TERMINATION_STATE);
-    lb(e);
+    enc_item(e);
+    enc_tk(e, T_TERMINATION_STATE);
+    enc_lb(e);
     if (ts->service_state > H248_SVC_NONE && ts->service_state <= H248_SVC_IN_SERVICE)
-        tok_tok(e, T_SERVICE_STATES, svc[ts->service_state]);
+        enc_tok_tok(e, T_SERVICE_STATES, svc[ts->service_state]);
     else if (ts->audit & H248_AUD_SERVICE_STATES)
-        item(e), tk(e, T_SERVICE_STATES);
+        enc_item(e), enc_tk(e, T_SERVICE_STATES);
     if (ts->buffer == H248_BUF_OFF)
-        tok_tok(e, T_BUFFER, T_OFF);
+        enc_tok_tok(e, T_BUFFER, T_OFF);
     else if (ts->buffer == H248_BUF_LOCKSTEP)
-        tok_tok(e, T_BUFFER, T_LOCKSTEP);
+        enc_tok_tok(e, T_BUFFER, T_LOCKSTEP);
     else if (ts->audit & H248_AUD_BUFFER)
-        item(e), tk(e, T_BUFFER);
-    put_props(e, ts->props);
-    rb(e);
+        enc_item(e), enc_tk(e, T_BUFFER);
+    enc_put_props(e, ts->props);
+    enc_rb(e);
 }
 
 static void put_media(enc_t *e, const h248_media_t *m)
 {
-    lb(e);
+    enc_lb(e);
     if (m->ts) put_term_state(e, m->ts);
     for (const h248_stream_t *s = m->streams; s; s = s->next) {
         if (!s->explicit_id) {
             put_stream_parms(e, s);
             continue;
         }
-        item(e);
-        tk(e, T_STREAM);
-        eq(e);
-        put_u32(e, s->id);
-        lb(e);
+        enc_item(e);
+        enc_tk(e, T_STREAM);
+        enc_eq(e);
+        enc_put_u32(e, s->id);
+        enc_lb(e);
         put_stream_parms(e, s);
-        rb(e);
+        enc_rb(e);
     }
-    rb(e);
+    enc_rb(e);
 }
 
 /* ---- events and signals ------------------------------------------------------------------ */
@@ -188,19 +188,19 @@ static void put_digitmap_value(enc_t *e, const h248_digitmap_t *dm)
 /* Embed { Signals {...}, Events = id {...} } */
 static void put_embed(enc_t *e, const h248_signal_t *sig, bool has_sig, const h248_events_t *ev)
 {
-    item(e);
-    tk(e, T_EMBED);
-    lb(e);
+    enc_item(e);
+    enc_tk(e, T_EMBED);
+    enc_lb(e);
     if (has_sig) {
-        item(e);
-        tk(e, T_SIGNALS);
+        enc_item(e);
+        enc_tk(e, T_SIGNALS);
         put_signals_body(e, sig);
     }
     if (ev) {
-        item(e);
+        enc_item(e);
         put_events_desc(e, ev);
     }
-    rb(e);
+    enc_rb(e);
 }
 
 static void put_event(enc_t *e, const h248_event_t *ev, bool observed)
@@ -213,60 +213,60 @@ static void put_event(enc_t *e, const h248_event_t *ev, bool observed)
     bool any = ev->has_stream || ev->keep_active || ev->reset_events || ev->nb ||
                ev->has_embed_signals || ev->embed_events || ev->dm || ev->params;
     if (!any) return;
-    lb(e);
-    if (ev->has_stream) tok_num(e, T_STREAM, ev->stream);
-    if (ev->keep_active) item(e), tk(e, T_KEEP_ACTIVE);
+    enc_lb(e);
+    if (ev->has_stream) enc_tok_num(e, T_STREAM, ev->stream);
+    if (ev->keep_active) enc_item(e), enc_tk(e, T_KEEP_ACTIVE);
     if (ev->has_embed_signals || ev->embed_events)
         put_embed(e, ev->embed_signals, ev->has_embed_signals, ev->embed_events);
     if (ev->dm) {
-        item(e);
-        tk(e, T_DIGITMAP);
-        eq(e);
+        enc_item(e);
+        enc_tk(e, T_DIGITMAP);
+        enc_eq(e);
         put_digitmap_value(e, ev->dm);
     }
-    if (ev->nb == H248_NB_IMMEDIATE) item(e), tk(e, T_NOTIFY_IMMEDIATE);
-    if (ev->nb == H248_NB_NEVER) item(e), tk(e, T_NEVER_NOTIFY);
+    if (ev->nb == H248_NB_IMMEDIATE) enc_item(e), enc_tk(e, T_NOTIFY_IMMEDIATE);
+    if (ev->nb == H248_NB_NEVER) enc_item(e), enc_tk(e, T_NEVER_NOTIFY);
     if (ev->nb == H248_NB_REGULATED) {
-        item(e);
-        tk(e, T_NOTIFY_REGULATED);
+        enc_item(e);
+        enc_tk(e, T_NOTIFY_REGULATED);
         if (ev->nb_embed_signals || ev->nb_embed_events) {
-            lb(e);
+            enc_lb(e);
             put_embed(e, ev->nb_embed_signals, ev->nb_embed_signals != NULL, ev->nb_embed_events);
-            rb(e);
+            enc_rb(e);
         }
     }
-    if (ev->reset_events) item(e), tk(e, T_RESET_EVENTS);
-    put_props(e, ev->params);
-    rb(e);
+    if (ev->reset_events) enc_item(e), enc_tk(e, T_RESET_EVENTS);
+    enc_put_props(e, ev->params);
+    enc_rb(e);
 }
 
 /* Events = id { e1, e2 } (the token already written by the caller is not repeated) */
 static void put_events_desc(enc_t *e, const h248_events_t *ev)
 {
-    tk(e, T_EVENTS);
+    enc_tk(e, T_EVENTS);
     if (!ev->has_request_id) return;
-    eq(e);
-    put_u32(e, ev->request_id);
-    lb(e);
+    enc_eq(e);
+    enc_put_u32(e, ev->request_id);
+    enc_lb(e);
     for (const h248_event_t *x = ev->list; x; x = x->next) {
-        item(e);
+        enc_item(e);
         put_event(e, x, false);
     }
-    rb(e);
+    enc_rb(e);
 }
 
 static void put_signal(enc_t *e, const h248_signal_t *s)
 {
     if (s->is_list) {
-        tk(e, T_SIGNAL_LIST);
-        eq(e);
-        put_u32(e, s->list_id);
-        lb(e);
+        enc_tk(e, T_SIGNAL_LIST);
+        enc_eq(e);
+        enc_put_u32(e, s->list_id);
+        enc_lb(e);
         for (const h248_signal_t *m = s->list; m; m = m->next) {
-            item(e);
+            enc_item(e);
             put_signal(e, m);
         }
-        rb(e);
+        enc_rb(e);
         return;
     }
     if (s->name.len == 0) e->err = H248_EINVAL;
@@ -275,51 +275,51 @@ static void put_signal(enc_t *e, const h248_signal_t *s)
                s->keep_active || s->direction || s->has_request_id || s->has_intsig_delay ||
                s->params;
     if (!any) return;
-    lb(e);
-    if (s->has_stream) tok_num(e, T_STREAM, s->stream);
+    enc_lb(e);
+    if (s->has_stream) enc_tok_num(e, T_STREAM, s->stream);
     static const tok_t types[] = {[H248_SIGTYPE_ONOFF] = T_ONOFF,
                                   [H248_SIGTYPE_TIMEOUT] = T_TIMEOUT,
                                   [H248_SIGTYPE_BRIEF] = T_BRIEF};
     if (s->type > H248_SIGTYPE_NONE && s->type <= H248_SIGTYPE_BRIEF)
-        tok_tok(e, T_SIGNAL_TYPE, types[s->type]);
-    if (s->has_duration) tok_num(e, T_DURATION, s->duration);
+        enc_tok_tok(e, T_SIGNAL_TYPE, types[s->type]);
+    if (s->has_duration) enc_tok_num(e, T_DURATION, s->duration);
     if (s->notify_completion) {
         static const tok_t nc[] = {T_TIMEOUT, T_INT_BY_EVENT, T_INT_BY_SIGS, T_OTHER_REASON,
                                    T_ITERATION};
-        item(e);
-        tk(e, T_NOTIFY_COMPLETION);
-        eq(e);
+        enc_item(e);
+        enc_tk(e, T_NOTIFY_COMPLETION);
+        enc_eq(e);
         putc_(e, '{');
         bool first = true;
         for (int i = 0; i < 5; i++) {
             if (!(s->notify_completion & (1u << i))) continue;
             if (!first) put(e, ", ", e->compact ? 1 : 2);
             first = false;
-            tk(e, nc[i]);
+            enc_tk(e, nc[i]);
         }
         putc_(e, '}');
     }
-    if (s->keep_active) item(e), tk(e, T_KEEP_ACTIVE);
+    if (s->keep_active) enc_item(e), enc_tk(e, T_KEEP_ACTIVE);
     static const tok_t dirs[] = {[H248_DIR_EXTERNAL] = T_EXTERNAL,
                                  [H248_DIR_INTERNAL] = T_INTERNAL,
                                  [H248_DIR_BOTH] = T_BOTH};
     if (s->direction > H248_DIR_NONE && s->direction <= H248_DIR_BOTH)
-        tok_tok(e, T_DIRECTION, dirs[s->direction]);
-    if (s->has_request_id) tok_num(e, T_REQUEST_ID, s->request_id);
-    if (s->has_intsig_delay) tok_num(e, T_INTSIG_DELAY, s->intsig_delay);
-    put_props(e, s->params);
-    rb(e);
+        enc_tok_tok(e, T_DIRECTION, dirs[s->direction]);
+    if (s->has_request_id) enc_tok_num(e, T_REQUEST_ID, s->request_id);
+    if (s->has_intsig_delay) enc_tok_num(e, T_INTSIG_DELAY, s->intsig_delay);
+    enc_put_props(e, s->params);
+    enc_rb(e);
 }
 
 /* { s1, s2 } after the Signals token */
 static void put_signals_body(enc_t *e, const h248_signal_t *s)
 {
-    lb(e);
+    enc_lb(e);
     for (; s; s = s->next) {
-        item(e);
+        enc_item(e);
         put_signal(e, s);
     }
-    rb(e);
+    enc_rb(e);
 }
 
 /* ---- ServiceChange ------------------------------------------------------------------------ */
@@ -330,50 +330,50 @@ static void put_services(enc_t *e, const h248_service_change_t *sc)
         [H248_SCM_FAILOVER] = T_FAILOVER,         [H248_SCM_FORCED] = T_FORCED,
         [H248_SCM_GRACEFUL] = T_GRACEFUL,         [H248_SCM_RESTART] = T_RESTART,
         [H248_SCM_DISCONNECTED] = T_DISCONNECTED, [H248_SCM_HANDOFF] = T_HANDOFF};
-    tk(e, T_SERVICES);
-    lb(e);
+    enc_tk(e, T_SERVICES);
+    enc_lb(e);
     if (sc->method == H248_SCM_EXTENSION) {
-        item(e);
-        tk(e, T_METHOD);
-        eq(e);
+        enc_item(e);
+        enc_tk(e, T_METHOD);
+        enc_eq(e);
         put_str(e, sc->method_ext);
     } else if (sc->method > H248_SCM_NONE && sc->method < H248_SCM_EXTENSION) {
-        tok_tok(e, T_METHOD, methods[sc->method]);
+        enc_tok_tok(e, T_METHOD, methods[sc->method]);
     }
     if (sc->reason) {
-        item(e);
-        tk(e, T_REASON);
-        eq(e);
-        put_value(e, sc->reason);
+        enc_item(e);
+        enc_tk(e, T_REASON);
+        enc_eq(e);
+        enc_put_value(e, sc->reason);
     }
-    if (sc->has_delay) tok_num(e, T_DELAY, sc->delay);
+    if (sc->has_delay) enc_tok_num(e, T_DELAY, sc->delay);
     if (sc->address) {
-        item(e);
-        tk(e, T_SC_ADDRESS);
-        eq(e);
-        put_mid(e, sc->address);
+        enc_item(e);
+        enc_tk(e, T_SC_ADDRESS);
+        enc_eq(e);
+        enc_put_mid(e, sc->address);
     }
     if (sc->mgc_id) {
-        item(e);
-        tk(e, T_MGC_ID);
-        eq(e);
-        put_mid(e, sc->mgc_id);
+        enc_item(e);
+        enc_tk(e, T_MGC_ID);
+        enc_eq(e);
+        enc_put_mid(e, sc->mgc_id);
     }
     if (sc->profile.len) {
-        item(e);
-        tk(e, T_PROFILE);
-        eq(e);
+        enc_item(e);
+        enc_tk(e, T_PROFILE);
+        enc_eq(e);
         put_str(e, sc->profile);
     }
-    if (sc->version) tok_num(e, T_VERSION, sc->version);
-    if (sc->timestamp.len) item(e), put_str(e, sc->timestamp);
-    if (sc->incomplete) item(e), tk(e, T_SC_INC);
-    put_props(e, sc->ext);
+    if (sc->version) enc_tok_num(e, T_VERSION, sc->version);
+    if (sc->timestamp.len) enc_item(e), put_str(e, sc->timestamp);
+    if (sc->incomplete) enc_item(e), enc_tk(e, T_SC_INC);
+    enc_put_props(e, sc->ext);
     for (const h248_desc_t *d = sc->info; d; d = d->next) {
-        item(e);
-        put_desc(e, d);
+        enc_item(e);
+        enc_put_desc(e, d);
     }
-    rb(e);
+    enc_rb(e);
 }
 
 /* ---- descriptors -------------------------------------------------------------------------- */
@@ -397,49 +397,49 @@ static const tok_t DESC_TOK[] = {
 static void put_modem(enc_t *e, const h248_modem_t *m)
 {
     if (m->types && !m->types->next) {
-        eq(e);
-        put_value(e, m->types);
+        enc_eq(e);
+        enc_put_value(e, m->types);
     } else {
         if (!e->compact) putc_(e, ' ');
         putc_(e, '[');
         for (const h248_value_t *v = m->types; v; v = v->next) {
             if (v != m->types) put(e, ", ", e->compact ? 1 : 2);
-            put_value(e, v);
+            enc_put_value(e, v);
         }
         putc_(e, ']');
     }
     if (m->props) {
-        lb(e);
-        put_props(e, m->props);
-        rb(e);
+        enc_lb(e);
+        enc_put_props(e, m->props);
+        enc_rb(e);
     }
 }
 
 static void put_event_list(enc_t *e, const h248_event_t *ev, bool observed)
 {
-    lb(e);
+    enc_lb(e);
     for (; ev; ev = ev->next) {
-        item(e);
+        enc_item(e);
         put_event(e, ev, observed);
     }
-    rb(e);
+    enc_rb(e);
 }
 
-void put_desc(enc_t *e, const h248_desc_t *d)
+void enc_put_desc(enc_t *e, const h248_desc_t *d)
 {
     if (d->kind < H248_D_MEDIA || d->kind > H248_D_ERROR) {
         e->err = H248_EINVAL;
         return;
     }
     if (d->kind == H248_D_ERROR) {
-        put_error(e, &d->u.error);
+        enc_put_error(e, &d->u.error);
         return;
     }
     if (d->kind == H248_D_SERVICE_CHANGE && !d->bare) {
         put_services(e, &d->u.sc);
         return;
     }
-    tk(e, DESC_TOK[d->kind]);
+    enc_tk(e, DESC_TOK[d->kind]);
     if (d->bare) return;
     switch (d->kind) {
     case H248_D_MEDIA:
@@ -449,22 +449,22 @@ void put_desc(enc_t *e, const h248_desc_t *d)
         put_modem(e, &d->u.modem);
         break;
     case H248_D_MUX:
-        eq(e);
+        enc_eq(e);
         put_str(e, d->u.mux.type);
-        lb(e);
+        enc_lb(e);
         for (const h248_termid_t *t = d->u.mux.tids; t; t = t->next)
-            item(e), put_tid(e, t);
-        rb(e);
+            enc_item(e), enc_put_tid(e, t);
+        enc_rb(e);
         break;
     case H248_D_EVENTS:
         if (!d->u.events.has_request_id) break;
-        eq(e);
-        put_u32(e, d->u.events.request_id);
+        enc_eq(e);
+        enc_put_u32(e, d->u.events.request_id);
         put_event_list(e, d->u.events.list, false);
         break;
     case H248_D_OBSERVED_EVENTS:
-        eq(e);
-        put_u32(e, d->u.events.request_id);
+        enc_eq(e);
+        enc_put_u32(e, d->u.events.request_id);
         put_event_list(e, d->u.events.list, true);
         break;
     case H248_D_EVENT_BUFFER:
@@ -474,29 +474,29 @@ void put_desc(enc_t *e, const h248_desc_t *d)
         put_signals_body(e, d->u.signals);
         break;
     case H248_D_DIGITMAP:
-        eq(e);
+        enc_eq(e);
         put_digitmap_value(e, &d->u.digitmap);
         break;
     case H248_D_STATISTICS:
-        lb(e);
-        put_props(e, d->u.stats);
-        rb(e);
+        enc_lb(e);
+        enc_put_props(e, d->u.stats);
+        enc_rb(e);
         break;
     case H248_D_PACKAGES:
-        lb(e);
+        enc_lb(e);
         for (const h248_pkgitem_t *p = d->u.packages; p; p = p->next) {
-            item(e);
+            enc_item(e);
             put_str(e, p->name);
             putc_(e, '-');
-            put_u32(e, p->version);
+            enc_put_u32(e, p->version);
         }
-        rb(e);
+        enc_rb(e);
         break;
     case H248_D_AUDIT:
-        lb(e);
+        enc_lb(e);
         for (const h248_desc_t *x = d->u.audit; x; x = x->next)
-            item(e), put_desc(e, x);
-        rb(e);
+            enc_item(e), enc_put_desc(e, x);
+        enc_rb(e);
         break;
     default:
         break;

@@ -65,21 +65,21 @@ static inline void put_str(enc_t *e, h248_str_t s)
 }
 
 /* encode.c: output primitives, properties and small parts */
-void put_u32(enc_t *e, uint32_t v);
-void tk(enc_t *e, tok_t t);
-void eq(enc_t *e);
-void lb(enc_t *e);
-void item(enc_t *e);
-void rb(enc_t *e);
-void put_value(enc_t *e, const h248_value_t *v);
-void put_props(enc_t *e, const h248_prop_t *p);
-void put_mid(enc_t *e, const h248_mid_t *m);
-void put_tid(enc_t *e, const h248_termid_t *t);
-void tok_num(enc_t *e, tok_t t, uint32_t v);
-void tok_tok(enc_t *e, tok_t t, tok_t v);
-void put_error(enc_t *e, const h248_error_desc_t *er);
+void enc_put_u32(enc_t *e, uint32_t v);
+void enc_tk(enc_t *e, tok_t t);
+void enc_eq(enc_t *e);
+void enc_lb(enc_t *e);
+void enc_item(enc_t *e);
+void enc_rb(enc_t *e);
+void enc_put_value(enc_t *e, const h248_value_t *v);
+void enc_put_props(enc_t *e, const h248_prop_t *p);
+void enc_put_mid(enc_t *e, const h248_mid_t *m);
+void enc_put_tid(enc_t *e, const h248_termid_t *t);
+void enc_tok_num(enc_t *e, tok_t t, uint32_t v);
+void enc_tok_tok(enc_t *e, tok_t t, tok_t v);
+void enc_put_error(enc_t *e, const h248_error_desc_t *er);
 
 /* encode_desc.c: one descriptor */
-void put_desc(enc_t *e, const h248_desc_t *d);
+void enc_put_desc(enc_t *e, const h248_desc_t *d);
 
 #endif

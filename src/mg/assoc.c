@@ -132,7 +132,7 @@ static void on_tick(mg_loop_t *l, mg_timer_t *t, void *arg)
     if (next != UINT32_MAX) tick_arm(a, next ? next : 1);
 }
 
-void sync_timers(mg_assoc_t *a)
+void assoc_sync_timers(mg_assoc_t *a)
 {
     const mg_config_t *c = a->cfg;
     mg_txn_timers_t tm = {
@@ -156,9 +156,9 @@ void sync_timers(mg_assoc_t *a)
 }
 
 /* Send request message a->req (transaction tid) to the MGC and track it. */
-void request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done)
+void assoc_request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done)
 {
-    sync_timers(a);
+    assoc_sync_timers(a);
     a->n.requests_out++;
     send_msg(a, &a->mgc, a->req.p, a->req.len);
     /* the loop's cached clock may be stale here (at start, before the loop runs) */
@@ -169,7 +169,7 @@ void request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done)
 }
 
 /* Encode a one-transaction request message from tree m into a->req. */
-int build_request(mg_assoc_t *a, h248_message_t *m)
+int assoc_build_request(mg_assoc_t *a, h248_message_t *m)
 {
     int need = h248_encoded_size(m, H248_PRETTY);
     a->req.len = 0;
@@ -187,7 +187,7 @@ static void it_done(void *arg, uint32_t tid, mg_txn_out_status_t st, const void 
     mg_assoc_t *a = arg;
     if (tid != a->it_tid) return;
     a->it_tid = 0;
-    if (st == MG_TXN_OUT_TIMEOUT) mgc_lost(a, "inactivity Notify unanswered");
+    if (st == MG_TXN_OUT_TIMEOUT) assoc_mgc_lost(a, "inactivity Notify unanswered");
 }
 
 static void on_inactive(mg_loop_t *l, mg_timer_t *t, void *arg)
@@ -209,10 +209,10 @@ static void on_inactive(mg_loop_t *l, mg_timer_t *t, void *arg)
     d->u.events.request_id = a->it_rid;
     d->u.events.has_request_id = true;
     d->u.events.list = ev;
-    if (build_request(a, m) < 0) return;
+    if (assoc_build_request(a, m) < 0) return;
     LOG_NOTICE("MGC silent for %u ms: Notify it/ito", a->mit_ms);
     a->it_tid = tid;
-    request_out(a, tid, it_done);
+    assoc_request_out(a, tid, it_done);
 }
 
 /* The MGC spoke: restart the inactivity timer. */
@@ -241,7 +241,7 @@ static void note_root_events(mg_assoc_t *a, const h248_txn_t *t)
 
 static void notify_done(void *arg, uint32_t tid, mg_txn_out_status_t st, const void *reply)
 {
-    if (st == MG_TXN_OUT_TIMEOUT) mgc_lost(arg, "Notify unanswered");
+    if (st == MG_TXN_OUT_TIMEOUT) assoc_mgc_lost(arg, "Notify unanswered");
 }
 
 static void op_send_request(void *arg, const h248_action_t *actions)
@@ -260,7 +260,7 @@ static void op_send_request(void *arg, const h248_action_t *actions)
     }
     msg_begin(a, &a->req, a->version, false);
     buf_add(&a->req, a->txt.p, (size_t)n);
-    request_out(a, tid, notify_done);
+    assoc_request_out(a, tid, notify_done);
 }
 
 static void op_inactivity(void *arg, uint32_t mit_ms)
@@ -289,13 +289,13 @@ void mg_assoc_engine_ops(mg_assoc_t *a, mg_engine_ops_t *ops)
     *ops = (mg_engine_ops_t){.arg = a,
                              .send_request = op_send_request,
                              .inactivity = op_inactivity,
-                             .root_service_change = op_root_service_change};
+                             .root_service_change = assoc_op_root_service_change};
 }
 
 void mg_assoc_set_engine(mg_assoc_t *a, mg_engine_t *e)
 {
     a->eng = e;
-    sync_timers(a);
+    assoc_sync_timers(a);
 }
 
 /* ---- incoming messages ---- */
@@ -587,7 +587,7 @@ static void on_rx(void *arg, const mg_peer_t *from, const char *msg, size_t len)
 
 static void on_lost_timer(mg_loop_t *l, mg_timer_t *t, void *arg)
 {
-    mgc_lost(arg, "TCP connection closed");
+    assoc_mgc_lost(arg, "TCP connection closed");
 }
 
 /* A TCP connection to the MGC we are registered with closed: the MGC is lost (acted on from
@@ -622,12 +622,12 @@ mg_assoc_t *mg_assoc_new(mg_loop_t *l, mg_config_t *cfg, char *err, size_t errle
     arena_init(&a->in_arena, 64 * 1024, 64u << 20);
     arena_init(&a->out_arena, 16 * 1024, 16u << 20);
     mg_timer_init(&a->tick_timer, on_tick, a);
-    mg_timer_init(&a->retry_timer, on_retry, a);
+    mg_timer_init(&a->retry_timer, assoc_on_retry, a);
     mg_timer_init(&a->it_timer, on_inactive, a);
-    mg_timer_init(&a->defer_timer, on_deferred_sc, a);
-    mg_timer_init(&a->leave_timer, on_leave_timer, a);
+    mg_timer_init(&a->defer_timer, assoc_on_deferred_sc, a);
+    mg_timer_init(&a->leave_timer, assoc_on_leave_timer, a);
     mg_timer_init(&a->lost_timer, on_lost_timer, a);
-    mg_timer_init(&a->oos_timer, on_oos, a);
+    mg_timer_init(&a->oos_timer, assoc_on_oos, a);
     mg_txn_timers_t tm = {0};
     a->txn = mg_txn_new(&tm);
     if (!a->txn) {
@@ -635,7 +635,7 @@ mg_assoc_t *mg_assoc_new(mg_loop_t *l, mg_config_t *cfg, char *err, size_t errle
         mg_assoc_free(a);
         return NULL;
     }
-    sync_timers(a);
+    assoc_sync_timers(a);
     a->net = mg_net_new(l, cfg, on_rx, on_close, a, err, errlen);
     if (!a->net) {
         mg_assoc_free(a);

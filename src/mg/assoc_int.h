@@ -66,18 +66,18 @@ struct mg_assoc {
 };
 
 /* assoc.c: requests out */
-void sync_timers(mg_assoc_t *a);
+void assoc_sync_timers(mg_assoc_t *a);
 /* Send request message a->req (transaction tid) to the MGC and track it. */
-void request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done);
+void assoc_request_out(mg_assoc_t *a, uint32_t tid, mg_txn_out_fn done);
 /* Encode a one-transaction request message from tree m into a->req. */
-int build_request(mg_assoc_t *a, h248_message_t *m);
+int assoc_build_request(mg_assoc_t *a, h248_message_t *m);
 
 /* assoc_sc.c: registration, failover, ServiceChange from the MGC, leave */
-void mgc_lost(mg_assoc_t *a, const char *why);
-void on_retry(mg_loop_t *l, mg_timer_t *t, void *arg);
-void on_deferred_sc(mg_loop_t *l, mg_timer_t *t, void *arg);
-void on_oos(mg_loop_t *l, mg_timer_t *t, void *arg);
-void on_leave_timer(mg_loop_t *l, mg_timer_t *t, void *arg);
-void op_root_service_change(void *arg, const h248_service_change_t *sc);
+void assoc_mgc_lost(mg_assoc_t *a, const char *why);
+void assoc_on_retry(mg_loop_t *l, mg_timer_t *t, void *arg);
+void assoc_on_deferred_sc(mg_loop_t *l, mg_timer_t *t, void *arg);
+void assoc_on_oos(mg_loop_t *l, mg_timer_t *t, void *arg);
+void assoc_on_leave_timer(mg_loop_t *l, mg_timer_t *t, void *arg);
+void assoc_op_root_service_change(void *arg, const h248_service_change_t *sc);
 
 #endif

@@ -40,12 +40,12 @@ static int send_service_change(mg_assoc_t *a, h248_sc_method_t method, const cha
         sc->profile = h248_str(pf);
         sc->version = (uint8_t)a->cfg->h248_version;
     }
-    if (build_request(a, m) < 0) {
+    if (assoc_build_request(a, m) < 0) {
         LOG_ERR("cannot encode a ServiceChange");
         return -1;
     }
     *tid_out = tid;
-    request_out(a, tid, done);
+    assoc_request_out(a, tid, done);
     return 0;
 }
 
@@ -200,7 +200,7 @@ static void reg_send(mg_assoc_t *a)
         mg_timer_start(a->loop, &a->retry_timer, a->cfg->retrans_max_ms);
 }
 
-void on_retry(mg_loop_t *l, mg_timer_t *t, void *arg)
+void assoc_on_retry(mg_loop_t *l, mg_timer_t *t, void *arg)
 {
     mg_assoc_t *a = arg;
     if (a->state != MG_ASSOC_REGISTERING) return;
@@ -218,7 +218,7 @@ void mg_assoc_start(mg_assoc_t *a)
 }
 
 /* The MGC stopped answering: register with the next one (H.248.1 11.5). Calls keep going. */
-void mgc_lost(mg_assoc_t *a, const char *why)
+void assoc_mgc_lost(mg_assoc_t *a, const char *why)
 {
     if (a->state != MG_ASSOC_REGISTERED) return;
     char as[NETADDR_STRLEN];
@@ -236,7 +236,7 @@ void mgc_lost(mg_assoc_t *a, const char *why)
 
 /* ---- ServiceChange from the MGC on ROOT ---- */
 
-void on_deferred_sc(mg_loop_t *l, mg_timer_t *t, void *arg)
+void assoc_on_deferred_sc(mg_loop_t *l, mg_timer_t *t, void *arg)
 {
     mg_assoc_t *a = arg;
     deferred_sc_t d = a->dsc;
@@ -269,7 +269,7 @@ void on_deferred_sc(mg_loop_t *l, mg_timer_t *t, void *arg)
     }
 }
 
-void op_root_service_change(void *arg, const h248_service_change_t *sc)
+void assoc_op_root_service_change(void *arg, const h248_service_change_t *sc)
 {
     mg_assoc_t *a = arg;
     LOG_NOTICE("MGC ServiceChange on ROOT: %s%s", method_name(sc->method),
@@ -293,7 +293,7 @@ void op_root_service_change(void *arg, const h248_service_change_t *sc)
 
 /* The Delay of an MGC's Graceful ServiceChange on ROOT ran out: calls in progress go on,
  * new ones (Add) are refused until the MGC restarts ROOT or we register again. */
-void on_oos(mg_loop_t *l, mg_timer_t *t, void *arg)
+void assoc_on_oos(mg_loop_t *l, mg_timer_t *t, void *arg)
 {
     mg_assoc_t *a = arg;
     a->root_oos = true;
@@ -311,7 +311,7 @@ static void leave_finish(mg_assoc_t *a)
     if (a->leave_done) a->leave_done(a->leave_arg);
 }
 
-void on_leave_timer(mg_loop_t *l, mg_timer_t *t, void *arg)
+void assoc_on_leave_timer(mg_loop_t *l, mg_timer_t *t, void *arg)
 {
     leave_finish(arg);
 }
@@ -342,7 +342,7 @@ void mg_assoc_leave(mg_assoc_t *a, void (*done)(void *arg), void *arg)
 
 void mg_assoc_reload(mg_assoc_t *a)
 {
-    sync_timers(a);
+    assoc_sync_timers(a);
     if (a->state != MG_ASSOC_REGISTERED) return;
     for (unsigned i = 0; i < a->cfg->nmgc; i++)
         if (netaddr_equal(&a->cfg->mgc[i].addr, &a->mgc.addr)) {
