@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +131,33 @@ static inline int t_drain(int fd, int timeout_ms)
     int n = 0;
     while (t_recv(fd, b, sizeof(b), NULL, NULL, timeout_ms) >= 0) n++;
     return n;
+}
+
+/* Drain the receiver; the span in ms between the kernel arrival times of the first and the
+ * last datagram. The relay's output spans the time the policer worked in, which on a loaded
+ * machine is not the sender's: a worker scheduled late meters the tail late. */
+static inline double t_drain_span_ms(int fd, int *count)
+{
+    uint8_t b[2048], cbuf[256];
+    double first = -1, last = -1;
+    *count = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 300) != 1) break;
+        struct iovec iov = {b, sizeof(b)};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                           .msg_controllen = sizeof(cbuf)};
+        if (recvmsg(fd, &m, 0) < 0) break;
+        (*count)++;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            last = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+            if (first < 0) first = last;
+        }
+    }
+    return last - first;
 }
 
 /* A gate request: SendRecv, no latch, local ip:port, remote rip:rport (rport 0 = none). */

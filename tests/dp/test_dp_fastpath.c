@@ -670,31 +670,6 @@ static int paced_send(int fd, const netaddr_t *to, uint16_t *seq, uint32_t rate,
     return (int)sent;
 }
 
-/* Drain fd; the span in ms between the kernel arrival times of the first and last datagram. */
-static double drain_span_ms(int fd, int *count)
-{
-    uint8_t b[2048], cbuf[256];
-    double first = -1, last = -1;
-    *count = 0;
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 300) != 1) break;
-        struct iovec iov = {b, sizeof(b)};
-        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                           .msg_controllen = sizeof(cbuf)};
-        if (recvmsg(fd, &m, 0) < 0) break;
-        (*count)++;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-            struct timespec ts;
-            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-            last = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-            if (first < 0) first = last;
-        }
-    }
-    return last - first;
-}
-
 /* A policed gate is offloaded; the kernel's token bucket (dp_pol_admit's) holds the rate
  * within 5 % of sdr, and after the offload is withdrawn the worker goes on with the kernel's
  * bucket, not a fresh full one: over both halves the accepted bytes are one burst (mbs) plus
@@ -724,7 +699,7 @@ static void policed_gate_is_offloaded_and_its_bucket_handed_back(void **st)
     sent += paced_send(x, &a, &seq, 80000, 1500);
     s = t_stats(dp, 1);
     int got;
-    double ms = drain_span_ms(y, &got);
+    double ms = t_drain_span_ms(y, &got);
     assert_int_equal(got, (int)s.pkts_in);
     /* (a worker starved by a loaded machine may lose some to its socket's receive buffer) */
     assert_true(s.pkts_in + s.drop_policer <= (uint64_t)sent);
@@ -755,7 +730,7 @@ static void offloaded_two_rate_policer_holds_pdr(void **st)
     int sent = paced_send(x, &a, &seq, 60000, 1500);
     dp_gate_stats_t s = t_stats(dp, 1);
     int got;
-    double ms = drain_span_ms(y, &got);
+    double ms = t_drain_span_ms(y, &got);
     assert_int_equal(got, (int)s.pkts_in);
     assert_int_equal(s.pkts_in + s.drop_policer, sent);
     assert_int_equal(s.fast_pkts_in, s.pkts_in);

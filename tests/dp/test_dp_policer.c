@@ -59,38 +59,11 @@ static double paced_send(rig_t *r, uint32_t rate, unsigned ms)
     return (double)(last - t0);
 }
 
-/* Drain the receiver; the span in ms between the kernel arrival times of the first and the
- * last datagram. The relay's output spans the time the policer worked in, which on a loaded
- * machine is not the sender's: a worker scheduled late meters the tail late. */
-static double drain_span_ms(int fd, int *count)
-{
-    uint8_t b[2048], cbuf[256];
-    double first = -1, last = -1;
-    *count = 0;
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 300) != 1) break;
-        struct iovec iov = {b, sizeof(b)};
-        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                           .msg_controllen = sizeof(cbuf)};
-        if (recvmsg(fd, &m, 0) < 0) break;
-        (*count)++;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-            struct timespec ts;
-            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-            last = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-            if (first < 0) first = last;
-        }
-    }
-    return last - first;
-}
-
 static void check_rate(rig_t *r, uint32_t want, uint32_t burst, double sender_ms)
 {
     dp_gate_stats_t a = t_stats(r->dp, 1), b = t_stats(r->dp, 2);
     int got;
-    double ms = drain_span_ms(r->y, &got);
+    double ms = t_drain_span_ms(r->y, &got);
     assert_int_equal(got, (int)a.pkts_in); /* exactly the accepted ones */
     double rate = ((double)a.octets_in - burst) * 1000.0 / ms;
     print_message("sent for %.0f ms, relayed over %.0f ms\n", sender_ms, ms);
