@@ -276,6 +276,28 @@ static __always_inline int leave(__u32 ifindex)
     return bpf_redirect_neigh(ifindex, NULL, 0, 0);
 }
 
+/* Make the first `l3len + 8 + 12` bytes after the Ethernet header (IP and UDP headers, RTP
+ * header) linear, pulling them in when they are not. 0, or -1: too short or no pull. Packet
+ * pointers taken before are invalid afterwards: the caller derives them again. */
+static __always_inline int rtp_linear(struct __sk_buff *skb, __u32 l3len)
+{
+    __u32 want = ETH_LEN + l3len + 8 + 12;
+    if ((void *)(long)skb->data + want <= (void *)(long)skb->data_end) return 0;
+    return bpf_skb_pull_data(skb, skb->len < want ? skb->len : want) < 0 ? -1 : 0;
+}
+
+/* The offloaded channel this datagram is for (its destination address and port), if it comes
+ * from the channel's one accepted source; else NULL: the socket path decides. */
+static __always_inline struct fp_chan *chan_for(__u8 family, const void *daddr, const void *saddr,
+                                                __u32 words, const struct udphdr *udp)
+{
+    struct fp_addr key = {.family = family, .port = udp->dest};
+    __builtin_memcpy(key.addr, daddr, words * 4);
+    struct fp_chan *v = bpf_map_lookup_elem(&fp_chan, &key);
+    if (!v || v->src.port != udp->source || !same_words(v->src.addr, saddr, words)) return NULL;
+    return v;
+}
+
 static __always_inline int do_v4(struct __sk_buff *skb)
 {
     void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
@@ -283,24 +305,15 @@ static __always_inline int do_v4(struct __sk_buff *skb)
     if ((void *)(ip + 1) > end) return TC_ACT_UNSPEC;
     if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP || (ip->frag_off & bpf_htons(0x3fff)))
         return TC_ACT_UNSPEC;
+    if (rtp_linear(skb, 20) < 0) return TC_ACT_UNSPEC;
+    data = (void *)(long)skb->data;
+    end = (void *)(long)skb->data_end;
+    ip = data + ETH_LEN;
     struct udphdr *udp = (void *)(ip + 1);
     __u8 *p = (void *)(udp + 1);
-    if ((void *)(p + 12) > end) {
-        __u32 want = ETH_LEN + 20 + 8 + 12; /* headers and the RTP header in the linear part */
-        if (bpf_skb_pull_data(skb, skb->len < want ? skb->len : want) < 0) return TC_ACT_UNSPEC;
-        data = (void *)(long)skb->data;
-        end = (void *)(long)skb->data_end;
-        ip = data + ETH_LEN;
-        udp = (void *)(ip + 1);
-        p = (void *)(udp + 1);
-        if ((void *)(p + 12) > end) return TC_ACT_UNSPEC;
-    }
-    struct fp_addr key = {.family = FP_AF_INET, .port = udp->dest};
-    __builtin_memcpy(key.addr, &ip->daddr, 4);
-    struct fp_chan *v = bpf_map_lookup_elem(&fp_chan, &key);
+    if ((void *)(p + 12) > end) return TC_ACT_UNSPEC;
+    struct fp_chan *v = chan_for(FP_AF_INET, &ip->daddr, &ip->saddr, 1, udp);
     if (!v) return TC_ACT_UNSPEC;
-    if (v->src.port != udp->source || !same_words(v->src.addr, &ip->saddr, 1))
-        return TC_ACT_UNSPEC; /* not the accepted source: the socket path decides */
     __u32 ulen = bpf_ntohs(udp->len);
     if (ulen < 8 + 12 || ulen > bpf_ntohs(ip->tot_len) - 20) return TC_ACT_UNSPEC;
     int act = take(v, p, ulen - 8);
@@ -345,24 +358,15 @@ static __always_inline int do_v6(struct __sk_buff *skb)
     struct ipv6hdr *ip = data + ETH_LEN;
     if ((void *)(ip + 1) > end) return TC_ACT_UNSPEC;
     if (ip->nexthdr != IPPROTO_UDP) return TC_ACT_UNSPEC; /* extension headers: socket path */
+    if (rtp_linear(skb, 40) < 0) return TC_ACT_UNSPEC;
+    data = (void *)(long)skb->data;
+    end = (void *)(long)skb->data_end;
+    ip = data + ETH_LEN;
     struct udphdr *udp = (void *)(ip + 1);
     __u8 *p = (void *)(udp + 1);
-    if ((void *)(p + 12) > end) {
-        __u32 want = ETH_LEN + 40 + 8 + 12; /* headers and the RTP header in the linear part */
-        if (bpf_skb_pull_data(skb, skb->len < want ? skb->len : want) < 0) return TC_ACT_UNSPEC;
-        data = (void *)(long)skb->data;
-        end = (void *)(long)skb->data_end;
-        ip = data + ETH_LEN;
-        udp = (void *)(ip + 1);
-        p = (void *)(udp + 1);
-        if ((void *)(p + 12) > end) return TC_ACT_UNSPEC;
-    }
-    struct fp_addr key = {.family = FP_AF_INET6, .port = udp->dest};
-    __builtin_memcpy(key.addr, &ip->daddr, 16);
-    struct fp_chan *v = bpf_map_lookup_elem(&fp_chan, &key);
+    if ((void *)(p + 12) > end) return TC_ACT_UNSPEC;
+    struct fp_chan *v = chan_for(FP_AF_INET6, &ip->daddr, &ip->saddr, 4, udp);
     if (!v) return TC_ACT_UNSPEC;
-    if (v->src.port != udp->source || !same_words(v->src.addr, &ip->saddr, 4))
-        return TC_ACT_UNSPEC;
     __u32 ulen = bpf_ntohs(udp->len);
     if (ulen < 8 + 12 || ulen != bpf_ntohs(ip->payload_len)) return TC_ACT_UNSPEC;
     int act = take(v, p, ulen - 8);
