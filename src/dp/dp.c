@@ -396,9 +396,9 @@ static int32_t pair_evict(dp_t *dp)
     return i;
 }
 
-/* The socket pair for a gate on req->local: a parked one (*reused), or a newly bound one.
- * Returns the pair's index or -errno. */
-static int32_t pair_get(dp_t *dp, const dp_gate_req_t *req, bool *reused)
+/* The socket pair for a gate on req->local: a parked one, or one bound now (marking
+ * req->dscp). Returns the pair's index or -errno. */
+static int32_t pair_get(dp_t *dp, const dp_gate_req_t *req)
 {
     int32_t i = pair_find(dp, &req->local);
     if (i >= 0) {
@@ -406,7 +406,6 @@ static int32_t pair_get(dp_t *dp, const dp_gate_req_t *req, bool *reused)
         if (p->in_use) return -EADDRINUSE;
         lru_unlink(dp, i);
         p->in_use = true;
-        *reused = true;
         return i;
     }
     uint16_t port = netaddr_port(&req->local);
@@ -428,7 +427,6 @@ static int32_t pair_get(dp_t *dp, const dp_gate_req_t *req, bool *reused)
     int32_t *head = pair_head(dp, &req->local);
     p->next = *head;
     *head = i;
-    *reused = false;
     return i;
 }
 
@@ -461,11 +459,10 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
     if (find_slot(dp, req->gate_id) >= 0) return -EEXIST;
     if (dp->count >= dp->max_gates) return -ENOSPC;
     reclaim_slots(dp, dp->nfree == 0);
-    bool reused = false;
-    int32_t pi = pair_get(dp, req, &reused);
+    int32_t pi = pair_get(dp, req);
     if (pi < 0) return pi;
     dp_pair_t *pair = &dp->pairs[pi];
-    bool set_dscp = reused && pair->dscp != req->dscp;
+    bool set_dscp = pair->dscp != req->dscp; /* a parked pair marked another gate's DSCP */
     pair->dscp = req->dscp;
     int32_t slot = dp->free_slots[--dp->nfree];
     dp_ctl_t *c = &dp->ctl[slot];
