@@ -101,6 +101,7 @@ int main(int argc, char **argv) {
         cfg.li_sender_for_worker = sender_for;
         cfg.li_arg = ctl;
         cfg.li_copy = li_tap_copy;
+        cfg.li_kick = li_sender_kick;
         cfg.li_update = li_tap_update;
     }
     dp_t *dp = dp_start(&cfg, err, sizeof err);

@@ -188,6 +188,7 @@ static int start(bgfd_t *b, char *err, size_t errlen)
                       .li_sender_for_worker = b->li ? li_sender_for : NULL,
                       .li_arg = b->li,
                       .li_copy = b->li ? li_tap_copy : NULL,
+                      .li_kick = b->li ? li_sender_kick : NULL,
                       .li_update = li_tap_update,
                       .fast_path = c->fast_path_tc ? DP_FAST_PATH_TC : DP_FAST_PATH_OFF,
                       .defer_wake = true};

@@ -101,7 +101,6 @@ static int worker_init(dp_t *dp, dp_worker_t *w, unsigned idx)
     if (!w->list || !w->dirty || !w->hang_at || !w->buf) return -ENOMEM;
     if (dp->fp && !(w->fpbuf = calloc(1, dp_fp_stat_bufsize(dp->fp)))) return -ENOMEM;
     if (dp->cfg.li_sender_for_worker) w->li = dp->cfg.li_sender_for_worker(idx, dp->cfg.li_arg);
-    if (dp->cfg.li_copy && w->li && !(w->lic = malloc(DP_LIC * sizeof(*w->lic)))) return -ENOMEM;
     return 0;
 }
 
@@ -114,7 +113,6 @@ static void worker_free(dp_worker_t *w)
     free(w->list);
     free(w->dirty);
     free(w->hang_at);
-    free(w->lic);
     free(w->pair_slot);
     free(w->pair_fd);
     free(w->buf);

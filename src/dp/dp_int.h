@@ -22,18 +22,6 @@
 #define DP_SCAN_MS 100     /* hanging-termination scan period */
 #define DP_CACHELINE 64
 
-#define DP_LIC 64          /* forwarded packets staged for interception copies per worker */
-
-/* A forwarded packet of a tapped gate pair waiting for its copies (end of the round). */
-typedef struct dp_lic {
-    int32_t slot, peer;   /* receiving gate, sending gate */
-    uint8_t c;            /* RTP (0) or RTCP (1) */
-    uint16_t len;
-    netaddr_t src, dst;   /* where it came from, where it was sent */
-    struct timespec ts;   /* when it was relayed */
-    uint8_t data[DP_PKT_MAX];
-} dp_lic_t;
-
 /* Single-producer single-consumer ring of fixed-size entries. */
 typedef struct dp_ring {
     alignas(DP_CACHELINE) _Atomic uint32_t head; /* written by the producer */
@@ -188,8 +176,7 @@ typedef struct dp_worker {
     int32_t *pair_slot;  /* per pool pair: the gate that has it, or DP_PAIR_NONE / _PARKED */
     int *pair_fd;        /* per pool pair: its RTP and RTCP sockets, while registered here */
     uint64_t parked_drops; /* datagrams dropped by parked pairs */
-    dp_lic_t *lic;       /* staged for interception copies (NULL without LI) */
-    uint32_t nlic;
+    bool li_kick;        /* copies queued this round: li_kick at its end */
     uint64_t ev_lost;
     uint8_t (*buf)[DP_PKT_MAX];
     struct mmsghdr rx[DP_BATCH], tx[DP_BATCH];

@@ -513,20 +513,21 @@ static bool admit(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int i, u
     return true;
 }
 
-/* Interception copies are made at the end of the round, after the originals of every socket
- * served in it have left: a tapped packet's copies (one per target) then never hold up the
- * other calls' packets of the same round. The forwarded packets wait in w->lic (copied: the
- * receive buffers are reused by the next socket); a full stage is made into copies at once.
- * Taps and gates cannot change within a round (requests are applied before packets). */
-static void li_flush(dp_worker_t *w)
+/* The forwarded packets of a batch, copied for interception (tapped side(s) only). The copies
+ * are only made into the sender's queue here (li/tap.h: memcpy, no system call); its own
+ * thread sends them, woken once at the end of the round (li_kick). */
+static void li_copies(dp_worker_t *w, int32_t slot, int32_t peer_slot, int c, int ntx)
 {
     dp_t *dp = w->dp;
-    for (uint32_t k = 0; k < w->nlic; k++) {
-        const dp_lic_t *e = &w->lic[k];
-        dp_gate_t *g = &dp->gates[e->slot], *peer = &dp->gates[e->peer];
-        li_packet_t pk = {.payload = e->data, .len = e->len,
-                          .in_src = &e->src, .in_dst = &g->ch[e->c].local,
-                          .out_src = &peer->ch[e->c].local, .out_dst = &e->dst, .ts = e->ts};
+    dp_gate_t *g = &dp->gates[slot], *peer = &dp->gates[peer_slot];
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt); /* when they were relayed */
+    for (int j = 0; j < ntx; j++) {
+        if (!w->sent[j]) continue;
+        int i = w->txidx[j];
+        li_packet_t pk = {.payload = w->buf[i], .len = w->rx[i].msg_len,
+                          .in_src = &w->src[i], .in_dst = &g->ch[c].local,
+                          .out_src = &peer->ch[c].local, .out_dst = &peer->ch[c].dest, .ts = rt};
         if (g->tap.conf.active) {
             pk.dscp = g->dscp;
             dp->cfg.li_copy(w->li, &g->tap, LI_DIR_FROM_TARGET, &pk);
@@ -536,29 +537,7 @@ static void li_flush(dp_worker_t *w)
             dp->cfg.li_copy(w->li, &peer->tap, LI_DIR_TO_TARGET, &pk);
         }
     }
-    w->nlic = 0;
-}
-
-/* Stage the forwarded packets of a batch for their copies (tapped side(s) only). */
-static void li_stage(dp_worker_t *w, int32_t slot, int32_t peer_slot, int c, int ntx)
-{
-    struct timespec rt;
-    clock_gettime(CLOCK_REALTIME, &rt); /* when they were relayed, not when copied */
-    const netaddr_t *dst = &w->dp->gates[peer_slot].ch[c].dest;
-    for (int j = 0; j < ntx; j++) {
-        if (!w->sent[j]) continue;
-        if (w->nlic == DP_LIC) li_flush(w);
-        int i = w->txidx[j];
-        dp_lic_t *e = &w->lic[w->nlic++];
-        e->slot = slot;
-        e->peer = peer_slot;
-        e->c = (uint8_t)c;
-        e->len = (uint16_t)w->rx[i].msg_len;
-        e->src = w->src[i];
-        e->dst = *dst;
-        e->ts = rt;
-        memcpy(e->data, w->buf[i], e->len);
-    }
+    w->li_kick = true;
 }
 
 static void send_batch(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int ntx)
@@ -610,7 +589,7 @@ static void relay_batch(dp_worker_t *w, int32_t slot, int c, int n, uint64_t now
     send_batch(w, g, peer, c, ntx);
     mark_dirty(w, peer, g->peer);
     if (dp->cfg.li_copy && w->li && (g->tap.conf.active || peer->tap.conf.active))
-        li_stage(w, slot, g->peer, c, ntx);
+        li_copies(w, slot, g->peer, c, ntx);
 }
 
 /* Datagrams reaching a parked pair belong to no gate (the previous call's peer still
@@ -720,7 +699,10 @@ void *dp_worker_main(void *arg)
         if (!drain_ring(w, now)) break;
         for (int i = 0; i < n; i++)
             if (evs[i].data.u64 != TAG_WAKE) on_readable(w, evs[i].data.u64, now);
-        if (w->nlic) li_flush(w);
+        if (w->li_kick) { /* the round's copies are queued: wake their sender */
+            w->li_kick = false;
+            if (w->dp->cfg.li_kick) w->dp->cfg.li_kick(w->li);
+        }
         for (uint32_t k = 0; k < w->ndirty; k++)
             if (w->dp->gates[w->dirty[k]].dirty) publish(w->dp, w->dirty[k]);
         w->ndirty = 0;

@@ -352,10 +352,12 @@ static void write_status(li_ctl_t *c, FILE *f)
         li_sender_stats(c->senders[w], &st);
         tot.copies += st.copies, tot.bytes += st.bytes, tot.send_errors += st.send_errors;
         tot.too_big += st.too_big, tot.other_copies += st.other_copies;
+        tot.queue_full += st.queue_full;
         li_sender_each_target(c->senders[w], add_target, &sum);
     }
     fprintf(f, "copies %" PRIu64 "\nbytes %" PRIu64 "\nsend_errors %" PRIu64 "\ntoo_big %" PRIu64
-               "\n", tot.copies, tot.bytes, tot.send_errors, tot.too_big);
+               "\nqueue_full %" PRIu64 "\n", tot.copies, tot.bytes, tot.send_errors, tot.too_big,
+            tot.queue_full);
     for (size_t i = 0; i < sum.n; i++)
         fprintf(f, "target %08" PRIx32 " copies=%" PRIu64 " bytes=%" PRIu64 "\n", sum.target[i],
                 sum.copies[i], sum.bytes[i]);

@@ -41,6 +41,7 @@ typedef struct li_conf {
     bool gso;                  /* send the copies of a packet in one UDP GSO send (half the CPU
                                 * for 7 targets); off by default because captures on the
                                 * sending host then show one frame holding all the copies */
+    uint32_t queue_kb;         /* copies queued per worker for its send thread (0: 4096) */
 } li_conf_t;
 
 typedef struct li_ctl li_ctl_t;

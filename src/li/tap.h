@@ -57,7 +57,13 @@ typedef struct li_sender li_sender_t;  /* per-worker: buffers and the X3 socket 
 void li_tap_update(li_tap_t *tap, const li_tap_conf_t *conf);
 
 /* Copy one forwarded packet to the delivery function, once per target (worker thread, per
- * packet: no allocation, no lock). Returns copies sent, or a negative errno. */
+ * packet: no allocation, no lock, no system call): the copies are made into the sender's
+ * queue and sent by its own thread. Returns the copies queued, 0 when the tap is off, or
+ * -EMSGSIZE / -ENOBUFS (queue full: counted, the sequence numbers skip them). */
 int li_tap_copy(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt);
+
+/* Worker thread, once per round in which it called li_tap_copy: wakes the send thread if it
+ * sleeps (one eventfd write at most). */
+void li_sender_kick(li_sender_t *s);
 
 #endif

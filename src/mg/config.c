@@ -409,6 +409,7 @@ static const directive_t directives[] = {
     {SEC_LI, "format", parse_li_format, C(li.format), 0, 0},
     {SEC_LI, "mirror_point", parse_li_point, C(li.point), 0, 0},
     {SEC_LI, "max_share_pct", parse_pct, C(li.max_share_pct), 0, 0},
+    {SEC_LI, "queue_kb", parse_u32, C(li.queue_kb), 1024, 1048576},
     {SEC_LI, "log_file", parse_str, C(li.log_file), 0, sizeof(((li_conf_t *)0)->log_file)},
     {SEC_LI, "status_file", parse_str, C(li.status_file), 0, sizeof(((li_conf_t *)0)->status_file)},
 };

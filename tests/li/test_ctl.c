@@ -17,6 +17,7 @@
 
 #include "li/li.h"
 #include "li/x3.h"
+#include "li_test.h"
 
 static char dir[64];
 
@@ -202,7 +203,7 @@ static void li_log_and_status_view_are_mode_0600_with_taps_and_copies(void **sta
     netaddr_parse(&b, "127.0.0.1:10", -1);
     li_packet_t pkt = {.payload = (const uint8_t *)"abc", .len = 3, .in_src = &a, .in_dst = &b,
                        .out_src = &a, .out_dst = &b};
-    for (int i = 0; i < 3; i++) assert_int_equal(li_tap_copy(s, &tap, LI_DIR_FROM_TARGET, &pkt), 2);
+    for (int i = 0; i < 3; i++) assert_int_equal(copy_sent(s, &tap, LI_DIR_FROM_TARGET, &pkt), 2);
     li_ctl_log(ctl, "hello %d", 42);
     li_ctl_write_status(ctl);
     assert_int_equal(mode_of("li.status"), 0600);
@@ -234,7 +235,7 @@ static void status_view_counters_refresh_by_themselves(void **state)
     netaddr_parse(&a, "127.0.0.1:9", -1);
     li_packet_t pkt = {.payload = (const uint8_t *)"abc", .len = 3, .in_src = &a, .in_dst = &a,
                        .out_src = &a, .out_dst = &a};
-    for (int i = 0; i < 4; i++) li_tap_copy(li_ctl_sender(ctl, 0), &tap, LI_DIR_FROM_TARGET, &pkt);
+    for (int i = 0; i < 4; i++) copy_sent(li_ctl_sender(ctl, 0), &tap, LI_DIR_FROM_TARGET, &pkt);
     bool seen = false;
     for (int i = 0; i < 50 && !seen; i++) { /* the status thread runs every 2 s */
         usleep(100000);
@@ -280,14 +281,14 @@ static void gates_sharing_correlation_and_target_share_one_sequence(void **state
                        .out_src = &a, .out_dst = &b};
     uint32_t tg;
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(li_tap_copy(i % 3 ? w0 : w1, i % 2 ? &tap1 : &tap2, LI_DIR_TO_TARGET, &pkt), 1);
+        assert_int_equal(copy_sent(i % 3 ? w0 : w1, i % 2 ? &tap1 : &tap2, LI_DIR_TO_TARGET, &pkt), 1);
         assert_int_equal(next_seq(rx, &tg), i); /* one stream: 0, 1, 2, ... */
     }
     /* gate 1 adds a target: 0xaa goes on, 0xbb starts at 0 */
     li_tap_conf_t t2 = {.active = true, .cid = 42, .ntargets = 2, .targets = {0xaa, 0xbb}};
     assert_true(li_ctl_admit(ctl, 1, &t2));
     li_tap_update(&tap1, &t2);
-    assert_int_equal(li_tap_copy(w0, &tap1, LI_DIR_TO_TARGET, &pkt), 2);
+    assert_int_equal(copy_sent(w0, &tap1, LI_DIR_TO_TARGET, &pkt), 2);
     assert_int_equal(next_seq(rx, &tg), 6);
     assert_int_equal(tg, 0xaa);
     assert_int_equal(next_seq(rx, &tg), 0);
@@ -295,19 +296,19 @@ static void gates_sharing_correlation_and_target_share_one_sequence(void **state
     /* both released: a late copy (the worker has not seen the change yet) goes on counting */
     li_ctl_release(ctl, 1);
     li_ctl_release(ctl, 2);
-    assert_int_equal(li_tap_copy(w1, &tap2, LI_DIR_TO_TARGET, &pkt), 1);
+    assert_int_equal(copy_sent(w1, &tap2, LI_DIR_TO_TARGET, &pkt), 1);
     assert_int_equal(next_seq(rx, &tg), 7);
     /* tapped again with the same correlation number: the same stream, no restart */
     assert_true(li_ctl_admit(ctl, 3, &t));
     li_tap_t tap3 = {0};
     li_tap_update(&tap3, &t);
-    assert_int_equal(li_tap_copy(w0, &tap3, LI_DIR_TO_TARGET, &pkt), 1);
+    assert_int_equal(copy_sent(w0, &tap3, LI_DIR_TO_TARGET, &pkt), 1);
     assert_int_equal(next_seq(rx, &tg), 8);
     /* another correlation number: its own stream from 0 */
     li_tap_conf_t t3 = tc(43, 0xaa);
     assert_true(li_ctl_admit(ctl, 3, &t3));
     li_tap_update(&tap3, &t3);
-    assert_int_equal(li_tap_copy(w0, &tap3, LI_DIR_TO_TARGET, &pkt), 1);
+    assert_int_equal(copy_sent(w0, &tap3, LI_DIR_TO_TARGET, &pkt), 1);
     assert_int_equal(next_seq(rx, &tg), 0);
     li_ctl_free(ctl);
     close(rx);

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <netinet/ip.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 
 #include "li/sender.h"
 #include "li/x3.h"
+#include "li_test.h"
 
 static int base_port(void)
 {
@@ -148,7 +151,7 @@ static void one_copy_per_target_with_sequence_per_target(void **state)
     for (int round = 0; round < 4; round++) {
         li_packet_t p = packet(e, "192.0.2.10:2222", "10.0.0.1:20000", "10.0.0.2:20002",
                                "198.51.100.7:4444", rtp, sizeof rtp, 46);
-        assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 3);
+        assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 3);
         for (int i = 0; i < 3; i++) {
             uint8_t buf[2048];
             int tos;
@@ -188,7 +191,7 @@ static void to_target_copies_show_the_packet_after_nat(void **state)
     const uint8_t pl[] = "to the target";
     li_packet_t p = packet(e, "198.51.100.7:4444", "10.0.0.2:20002", "10.0.0.1:20000",
                            "192.0.2.10:2222", pl, sizeof pl, 0);
-    assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_TO_TARGET, &p), 1);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_TO_TARGET, &p), 1);
     uint8_t buf[2048];
     int tos;
     x3_inner_t in;
@@ -211,7 +214,7 @@ static void mirror_point_option_picks_before_or_after_nat_for_both_directions(vo
         for (int d = 0; d < 2; d++) {
             li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                                    (const uint8_t *)"x", 1, 8);
-            assert_int_equal(li_tap_copy(e->s, &tap, dirs[d], &p), 1);
+            assert_int_equal(copy_sent(e->s, &tap, dirs[d], &p), 1);
             uint8_t buf[2048];
             int tos;
             x3_inner_t in;
@@ -234,7 +237,7 @@ static void ipv6_packets_travel_inside_ipv4_as_payload_format_6(void **state)
     const uint8_t pl[] = "six";
     li_packet_t p = packet(e, "[2001:db8::10]:2222", "[2001:db8::1]:20000", "[2001:db8::2]:20002",
                            "[2001:db8::20]:4444", pl, sizeof pl, 34);
-    assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 2);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 2);
     for (int i = 0; i < 2; i++) {
         uint8_t buf[2048];
         int tos;
@@ -276,13 +279,13 @@ static void inactive_tap_sends_nothing_and_seven_targets_send_seven(void **state
     li_tap_t tap = {0};
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"x", 1, 0);
-    assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 0);
-    assert_int_equal(li_tap_copy(NULL, &tap, LI_DIR_FROM_TARGET, &p), 0);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 0);
+    assert_int_equal(copy_sent(NULL, &tap, LI_DIR_FROM_TARGET, &p), 0);
     assert_true(no_more(e->rx));
     const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
     li_tap_conf_t c = tapconf(3, 7, t);
     li_tap_update(&tap, &c);
-    assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
     for (int i = 0; i < 7; i++) {
         uint8_t buf[2048];
         int tos;
@@ -301,7 +304,7 @@ static void large_packets_to_seven_targets_arrive_whole(void **state)
     li_tap_conf_t c = tapconf(3, 7, t);
     li_tap_update(&tap, &c);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", big, sizeof big, 26);
-    assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
     for (int i = 0; i < 7; i++) {
         int tos;
         x3_inner_t in;
@@ -326,7 +329,7 @@ static void segmented_send_gives_one_datagram_per_target_with_dscp(void **state)
         const uint8_t pl[] = "segmented";
         for (int round = 0; round < 3; round++) {
             li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", pl, sizeof pl, 46);
-            assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
+            assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
             for (int i = 0; i < 7; i++) {
                 uint8_t buf[2048];
                 int tos, n = recv_copy(e->rx, buf, sizeof buf, &tos);
@@ -366,7 +369,7 @@ static void jmirror_copies_carry_intercept_and_session_ids(void **state)
     li_tap_update(&tap, &c);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"jm", 2, 0);
-    assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1);
     uint8_t buf[2048];
     int tos, n = recv_copy(e->rx, buf, sizeof buf, &tos);
     x3_jmirror_t j;
@@ -395,7 +398,7 @@ static void copies_are_counted_per_target(void **state)
     li_tap_update(&tap, &c);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"x", 1, 0);
-    for (int i = 0; i < 5; i++) assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 2);
+    for (int i = 0; i < 5; i++) assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 2);
     uint64_t sum[8] = {0};
     li_sender_each_target(e->s, count_target, sum);
     assert_int_equal(sum[1], 5);
@@ -454,13 +457,130 @@ static void copying_a_packet_allocates_nothing(void **state)
     assert_int_equal(allocations, 1);
     allocations = 0;
     for (int i = 0; i < 100; i++) {
-        li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p);
-        li_tap_copy(e->s, &tap, LI_DIR_TO_TARGET, &p);
+        copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p);
+        copy_sent(e->s, &tap, LI_DIR_TO_TARGET, &p);
     }
     counting = 0;
     assert_int_equal(allocations, 0);
     assert_int_equal(tap.seq[6], 200);
 #endif
+}
+
+/* The worker only queues; the copies of every packet queued before the sender is freed (bgfd
+ * stopping) still reach the delivery function, in order. */
+static void copies_still_queued_at_stop_are_all_sent(void **state)
+{
+    env_t *e = make_env(LI_FMT_ETSI, LI_POINT_NATURAL, base_port() + 20);
+    const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
+    li_tap_t tap = {0};
+    li_tap_conf_t c = tapconf(42, 7, t);
+    li_tap_update(&tap, &c);
+    li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
+                           (const uint8_t *)"queued", 6, 0);
+    for (int i = 0; i < 20; i++) assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
+    li_sender_free(e->s); /* no kick, no sync: the stop sends them */
+    e->s = NULL;
+    for (int i = 0; i < 20; i++) /* 140 datagrams: within a default receive buffer */
+        for (int k = 0; k < 7; k++) {
+            uint8_t buf[2048];
+            int tos;
+            x3_inner_t in;
+            x3_pdu_t pdu = get_pdu(e, buf, sizeof buf, &tos, &in);
+            assert_int_equal(pdu.seq, i);
+            assert_true(x3_xid_target(pdu.xid) == t[k]);
+        }
+    assert_true(no_more(e->rx));
+    free_env(e);
+}
+
+/* A queue with no room loses the copies of that packet, counts them (LI only), and the
+ * sequence numbers go on, so the delivery function sees exactly the copies lost as a gap. */
+static void full_queue_drops_copies_counts_them_and_leaves_a_sequence_gap(void **state)
+{
+    env_t *e = calloc(1, sizeof *e);
+    e->rx = open_rx(base_port() + 21);
+    assert_true(e->rx >= 0);
+    int big = 32 << 20;
+    if (setsockopt(e->rx, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0) {
+        close(e->rx);
+        free(e);
+        skip(); /* a lossless receiver needs root's SO_RCVBUFFORCE */
+    }
+    e->conf.enabled = true;
+    netaddr_parse(&e->conf.df_dst, "127.0.0.1", base_port() + 21);
+    netaddr_parse(&e->conf.df_src, "127.0.0.1", 0);
+    strcpy(e->conf.operator_id, "OP1");
+    e->conf.queue_kb = 1024; /* the smallest queue: 1 MiB */
+    char err[256];
+    e->s = li_sender_new(&e->conf, err, sizeof err);
+    if (!e->s) fail_msg("sender: %s", err);
+    const uint32_t t[1] = {9};
+    li_tap_t tap = {0};
+    li_tap_conf_t c = tapconf(77, 1, t);
+    li_tap_update(&tap, &c);
+    uint8_t pl[1000];
+    memset(pl, 0x5a, sizeof pl);
+    li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", pl, sizeof pl, 0);
+    enum { N = 3000 }; /* 3 MB of copies made faster than they can be sent */
+    int queued = 0, dropped = 0;
+    for (int i = 0; i < N; i++) {
+        int r = li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p);
+        if (r == 1) queued++;
+        else if (r == -ENOBUFS) dropped++;
+        else fail_msg("li_tap_copy: %d", r);
+    }
+    assert_int_equal(li_sender_sync(e->s, 5000), 0);
+    assert_true(dropped > 0 && queued > 0);
+    li_sender_stats_t st;
+    li_sender_stats(e->s, &st);
+    assert_int_equal(st.queue_full, dropped);
+    assert_int_equal(st.copies, queued);
+    assert_int_equal(st.send_errors, 0);
+    /* one more after the queue has room again: seq N, after the gap */
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1);
+    int got = 0, missing = 0;
+    int64_t last = -1;
+    for (;;) {
+        uint8_t buf[2048];
+        int tos;
+        int n = recv_copy(e->rx, buf, sizeof buf, &tos);
+        if (n <= 0) break;
+        x3_pdu_t pdu;
+        if (x3_etsi_decode(buf, (size_t)n, &pdu, err, sizeof err) != n) fail_msg("decode: %s", err);
+        assert_true((int64_t)pdu.seq > last);
+        missing += (int)((int64_t)pdu.seq - last - 1);
+        last = pdu.seq;
+        got++;
+        if (pdu.seq == N) break;
+    }
+    assert_int_equal(last, N);
+    assert_int_equal(got, queued + 1);
+    assert_int_equal(missing, dropped);
+    free_env(e);
+}
+
+/* Under real-time workers the send thread must not keep a woken worker off its CPU: it runs
+ * at the time-sharing policy whatever its creator's. */
+static void send_thread_runs_time_shared_under_real_time_workers(void **state)
+{
+    int pol;
+    struct sched_param old, rt = {.sched_priority = 10};
+    pthread_getschedparam(pthread_self(), &pol, &old);
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt) != 0) skip(); /* needs root */
+    env_t *e = make_env(LI_FMT_ETSI, LI_POINT_NATURAL, base_port() + 22);
+    pthread_setschedparam(pthread_self(), pol, &old);
+    const uint32_t t[1] = {5};
+    li_tap_t tap = {0};
+    li_tap_conf_t c = tapconf(5, 1, t);
+    li_tap_update(&tap, &c);
+    li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
+                           (const uint8_t *)"x", 1, 0);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1); /* it has run */
+    int tpol;
+    struct sched_param tp;
+    assert_int_equal(pthread_getschedparam(e->s->thread, &tpol, &tp), 0);
+    assert_int_equal(tpol, SCHED_OTHER);
+    free_env(e);
 }
 
 int main(void)
@@ -477,6 +597,9 @@ int main(void)
         cmocka_unit_test(jmirror_copies_carry_intercept_and_session_ids),
         cmocka_unit_test_setup_teardown(copies_are_counted_per_target, setup_etsi, teardown),
         cmocka_unit_test_setup_teardown(copying_a_packet_allocates_nothing, setup_etsi, teardown),
+        cmocka_unit_test(copies_still_queued_at_stop_are_all_sent),
+        cmocka_unit_test(full_queue_drops_copies_counts_them_and_leaves_a_sequence_gap),
+        cmocka_unit_test(send_thread_runs_time_shared_under_real_time_workers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
