@@ -105,6 +105,12 @@ class Proc:
 
     def release(self):
         stop(self.p)
+
+    def li_lost(self):
+        """Interception copies the relay lost in the last run (dpfwd prints them at exit)."""
+        with open(os.path.join(self.work, self.name + ".err"), errors="replace") as f:
+            m = re.findall(r"dpfwd: li copies \d+ lost (\d+)", f.read())
+        return int(m[-1]) if m else 0
         self.p = None
 
     def close(self):
@@ -236,6 +242,9 @@ def measure(args, relay, n, sink=False):
         c1, t1 = (cpu_s(pid) if pid else 0), time.monotonic()
         trouble = relay.trouble()
         relay.release()
+        lost = relay.li_lost() if sink and hasattr(relay, "li_lost") else 0
+        if lost:  # a capacity with interception counts only if every copy left
+            trouble = (trouble + " " if trouble else "") + "li-copies-lost x%d" % lost
     r["relay_cpu_pct"] = 100.0 * (c1 - c0) / (t1 - t0) if pid else 0.0
     r["relay_us_per_pkt"] = 1e6 * (c1 - c0) / r["recv_all"] if pid and r["recv_all"] else 0.0
     r["trouble"] = trouble

@@ -19,6 +19,7 @@
 #include "common/netaddr.h"
 #include "dp/dp.h"
 #include "li/li.h"
+#include "li/sender.h"
 
 static volatile sig_atomic_t stop;
 static void on_sig(int s) {
@@ -148,7 +149,18 @@ int main(int argc, char **argv) {
             (unsigned long long)tot.pkts_in, (unsigned long long)tot.pkts_out,
             (unsigned long long)tot.drop_nopeer, (unsigned long long)tot.drop_error);
     dp_stop(dp);
-    if (ctl) li_ctl_free(ctl);
+    if (ctl) { /* copies handed to the kernel, and lost on the way (queue full, send error) */
+        li_sender_stats_t ls, lt = {0};
+        for (unsigned w = 0; w < (workers ? workers : 1); w++) {
+            li_sender_t *s = li_ctl_sender(ctl, w);
+            li_sender_sync(s, 5000);
+            li_sender_stats(s, &ls);
+            lt.copies += ls.copies, lt.queue_full += ls.queue_full, lt.send_errors += ls.send_errors;
+        }
+        fprintf(stderr, "dpfwd: li copies %llu lost %llu\n", (unsigned long long)lt.copies,
+                (unsigned long long)(lt.queue_full + lt.send_errors));
+        li_ctl_free(ctl);
+    }
     free(cl);
     return 0;
 }

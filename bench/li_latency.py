@@ -85,7 +85,8 @@ class Bgfd:
         conf = hb.bgfd_conf(max_gates=args.max_gates) + (
             "[li]\nkey_file = %s\ndf = %s\noperator_id = BENCH\nmax_share_pct = 100\n"
             "log_file = %s\nstatus_file = %s\n"
-            % (self.key, cap.LI_SINK, os.path.join(self.work, "li-bench.log"), self.status))
+            % (self.key, cap.LI_SINK, os.path.join(self.work, "li-bench.log"), self.status)
+            + ("send_cpus = %s\n" % args.li_cpus if args.li_cpus else ""))
         self.mgc = hb.Mgc()
         self.p = hb.start_bgfd(args.build, self.work, conf, args.relay_cpu, cap.RT)
         if not self.mgc.register():
@@ -499,6 +500,8 @@ def main():
     ap.add_argument("--bound-us", type=float, default=5.0)
     ap.add_argument("--gen-cpu", default="0")
     ap.add_argument("--relay-cpu", default="1")
+    ap.add_argument("--li-cpus", default="",
+                    help="[li] send_cpus for bgfd (default: the send thread shares the relay CPU)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--wait-quiet", type=float, default=900,
                     help="before each arm, wait up to this long for other real-time processes "
@@ -535,9 +538,11 @@ def main():
         args.licn = os.path.join(args.build, "bgf-licn")
         os.makedirs(rawdir, exist_ok=True)
         print("li_latency: bgfd, N=%d calls, %d rounds of %.1f s, arms %s; generator CPU %s, "
-              "bgfd CPU %s, %s; latency from kernel TX/RX timestamps (rtpgen -K)"
+              "bgfd CPU %s, LI send thread CPU %s, %s; latency from kernel TX/RX timestamps "
+              "(rtpgen -K)"
               % (args.calls, args.rounds, args.measure, ", ".join(a for a, _, _ in arms),
-                 args.gen_cpu, args.relay_cpu, "SCHED_FIFO" if cap.RT else "normal scheduling"),
+                 args.gen_cpu, args.relay_cpu, args.li_cpus or args.relay_cpu,
+                 "SCHED_FIFO" if cap.RT else "normal scheduling"),
               flush=True)
         man, elapsed = measure(args, arms, rng, rawdir)
         with open(os.path.join(rawdir, "manifest.json"), "w") as f:

@@ -5,6 +5,7 @@
  * only in the LI log and the LI status view that this module writes (mode 0600). */
 #ifndef BGF_LI_H
 #define BGF_LI_H
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@ typedef struct li_conf {
                                 * for 7 targets); off by default because captures on the
                                 * sending host then show one frame holding all the copies */
     uint32_t queue_kb;         /* copies queued per worker for its send thread (0: 4096) */
+    cpu_set_t send_cpus;       /* CPUs the send threads run on; empty: wherever bgfd may */
 } li_conf_t;
 
 typedef struct li_ctl li_ctl_t;

@@ -1,6 +1,6 @@
 /* sender.c - the per-worker sender of copies: a byte ring filled by the worker (tap.c) and a
- * thread that empties it towards the delivery function, one sendmmsg (or one UDP GSO send)
- * per mirrored packet.
+ * thread that empties it towards the delivery function: the copies of consecutive packets in
+ * one sendmmsg of up to LI_BATCH datagrams (or, with GSO, one segmented send per packet).
  *
  * Why a thread: handing copies to the kernel costs tens of microseconds per packet with
  * several targets (on loopback the receiver's side runs in the sender's system call). Done by
@@ -91,7 +91,7 @@ li_sender_t *li_sender_new(const li_conf_t *conf, char *err, size_t errlen)
         return NULL;
     }
     if ((s->efd = eventfd(0, EFD_CLOEXEC)) < 0) return fail(s, err, errlen, "eventfd", errno), NULL;
-    for (int i = 0; i < LI_MAX_TARGETS; i++) {
+    for (int i = 0; i < LI_BATCH; i++) {
         struct msghdr *m = &s->msgs[i].msg_hdr;
         m->msg_name = &s->dst, m->msg_namelen = sizeof s->dst;
         m->msg_iov = &s->iov[i], m->msg_iovlen = 1;
@@ -102,6 +102,9 @@ li_sender_t *li_sender_new(const li_conf_t *conf, char *err, size_t errlen)
     int e = pthread_create(&s->thread, NULL, send_main, s);
     if (e) return fail(s, err, errlen, "LI send thread", e), NULL;
     s->running = true;
+    if (CPU_COUNT(&conf->send_cpus) &&
+        (e = pthread_setaffinity_np(s->thread, sizeof conf->send_cpus, &conf->send_cpus)))
+        return fail(s, err, errlen, "LI send_cpus", e), NULL;
     return s;
 }
 
@@ -245,46 +248,83 @@ static int send_gso(li_sender_t *s, const li_rec_t *r)
     return k == (ssize_t)total ? (int)r->n : -(k < 0 ? errno : EIO);
 }
 
-/* The copies one per datagram in one sendmmsg; returns how many left. */
-static int send_each(li_sender_t *s, const li_rec_t *r)
+/* The batch's n datagrams in as few sendmmsg as the kernel takes; one that fails is counted
+ * and skipped, the rest still go. */
+static void send_batch(li_sender_t *s, unsigned n)
 {
-    size_t off = 0;
-    int tos = r->tos;
-    for (unsigned i = 0; i < r->n; i++) {
-        s->iov[i] = (struct iovec){(void *)(r->data + off), r->len[i]};
-        memcpy(CMSG_DATA(CMSG_FIRSTHDR(&s->msgs[i].msg_hdr)), &tos, sizeof tos);
-        off += r->len[i];
+    unsigned done = 0;
+    uint64_t copies = 0, bytes = 0;
+    while (done < n) {
+        int k = sendmmsg(s->fd, s->msgs + done, n - done, 0);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) { /* this one failed (send buffer full past SO_SNDTIMEO, no route, ...) */
+            li_bump(&s->st.send_errors, 1);
+            done++;
+            continue;
+        }
+        for (unsigned i = done; i < done + (unsigned)k; i++) {
+            count_target(s, s->btarget[i], s->iov[i].iov_len);
+            copies++, bytes += s->iov[i].iov_len;
+        }
+        done += (unsigned)k;
     }
-    int sent = 0;
-    while (sent < (int)r->n) {
-        int k = sendmmsg(s->fd, s->msgs + sent, r->n - (unsigned)sent, 0);
-        if (k <= 0) break;
-        sent += k;
-    }
-    return sent;
+    li_bump(&s->st.copies, copies);
+    li_bump(&s->st.bytes, bytes);
 }
 
-static void send_rec(li_sender_t *s, const li_rec_t *r)
+/* A record's copies in one UDP GSO send when that is asked for and fits. Returns false when
+ * the record is for the batch instead (copies of different lengths, too long, or the kernel
+ * refused GSO: then never again). */
+static bool send_rec_gso(li_sender_t *s, const li_rec_t *r)
 {
-    bool same = true; /* every copy the same length: true unless a header differs */
+    bool same = true;
     for (unsigned i = 1; i < r->n; i++) same &= r->len[i] == r->len[0];
-    int sent = -1;
-    if (r->n > 1 && same && s->gso && !s->no_gso && (size_t)r->n * r->len[0] <= 65000) {
-        sent = send_gso(s, r);
-        if (sent == -EINVAL || sent == -EOPNOTSUPP || sent == -ENOPROTOOPT || sent == -EIO)
-            s->no_gso = true; /* not here: one datagram each from now on */
-        if (sent < 0) sent = s->no_gso ? -1 : 0;
-        else li_bump(&s->st.gso_sends, 1);
+    if (!same || (size_t)r->n * r->len[0] > 65000) return false;
+    int sent = send_gso(s, r);
+    if (sent == -EINVAL || sent == -EOPNOTSUPP || sent == -ENOPROTOOPT || sent == -EIO) {
+        s->no_gso = true; /* not here: one datagram each from now on */
+        return false;
     }
-    if (sent < 0) sent = send_each(s, r);
-    uint64_t bytes = 0;
-    for (int i = 0; i < sent; i++) {
-        count_target(s, r->targets[i], r->len[i]);
-        bytes += r->len[i];
+    if (sent < 0) {
+        li_bump(&s->st.send_errors, r->n);
+        return true;
     }
-    li_bump(&s->st.copies, (uint64_t)sent);
-    li_bump(&s->st.bytes, bytes);
-    if (sent < (int)r->n) li_bump(&s->st.send_errors, r->n - (unsigned)sent);
+    li_bump(&s->st.gso_sends, 1);
+    for (unsigned i = 0; i < r->n; i++) count_target(s, r->targets[i], r->len[i]);
+    li_bump(&s->st.copies, r->n);
+    li_bump(&s->st.bytes, (uint64_t)r->n * r->len[0]);
+    return true;
+}
+
+/* Take what is queued from t on (up to h): the copies of consecutive packets, in order, into
+ * one batch of at most LI_BATCH datagrams sent together. Returns the new tail. */
+static uint64_t send_some(li_sender_t *s, uint64_t t, uint64_t h)
+{
+    unsigned n = 0;
+    while (t != h) {
+        uint64_t off = t & (s->qsize - 1);
+        const li_rec_t *r = (const li_rec_t *)(s->q + off);
+        if (!r->size) { /* the unused end of the ring */
+            t += s->qsize - off;
+            continue;
+        }
+        if (s->gso && !s->no_gso && r->n > 1) {
+            if (n) break; /* the batch before it first */
+            if (send_rec_gso(s, r)) return t + r->size;
+        }
+        if (n + r->n > LI_BATCH) break;
+        size_t at = 0;
+        int tos = r->tos;
+        for (unsigned i = 0; i < r->n; i++, n++) {
+            s->iov[n] = (struct iovec){(void *)(r->data + at), r->len[i]};
+            memcpy(CMSG_DATA(CMSG_FIRSTHDR(&s->msgs[n].msg_hdr)), &tos, sizeof tos);
+            s->btarget[n] = r->targets[i];
+            at += r->len[i];
+        }
+        t += r->size;
+    }
+    if (n) send_batch(s, n);
+    return t;
 }
 
 static void *send_main(void *arg)
@@ -308,10 +348,7 @@ static void *send_main(void *arg)
             (void)!read(s->efd, &v, sizeof v);
             continue;
         }
-        const li_rec_t *r = (const li_rec_t *)(s->q + (t & (s->qsize - 1)));
-        uint64_t size = r->size ? r->size : s->qsize - (t & (s->qsize - 1));
-        if (r->size) send_rec(s, r);
-        t += size;
+        t = send_some(s, t, h); /* the records stay untouched until the tail passes them */
         atomic_store_explicit(&s->tail, t, memory_order_release);
     }
     return NULL;

@@ -24,6 +24,7 @@
 #define LI_PKT_MAX 65536   /* largest mirrored IP packet built */
 #define LI_QUEUE_DEFAULT (4u << 20) /* bytes of queued copies per worker ([li] queue_kb) */
 #define LI_QUEUE_MIN (1u << 20)
+#define LI_BATCH 64        /* datagrams per sendmmsg of the send thread */
 
 typedef struct li_seq_table li_seq_table_t;
 
@@ -80,12 +81,13 @@ struct li_sender {
     uint8_t hdr[LI_MAX_TARGETS][X3_HDR_MAX];
     /* owner: send thread */
     bool no_gso;                     /* GSO refused once: one datagram each from then on */
-    struct mmsghdr msgs[LI_MAX_TARGETS];
-    struct iovec iov[LI_MAX_TARGETS];
+    struct mmsghdr msgs[LI_BATCH];   /* the copies of consecutive queued packets */
+    struct iovec iov[LI_BATCH];
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
-    } cmsg[LI_MAX_TARGETS];
+    } cmsg[LI_BATCH];
+    uint32_t btarget[LI_BATCH];      /* each datagram's target id, for the counters */
     li_sender_stats_t st;
     li_target_count_t counts[LI_COUNT_SLOTS];
 };

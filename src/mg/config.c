@@ -337,6 +337,33 @@ static int parse_pct(void *field, const char *v, const directive_t *d, char *why
     return 0;
 }
 
+/* A CPU list as taskset takes it: "2", "0-3,6". */
+static int parse_cpus(void *field, const char *v, const directive_t *d, char *why, size_t wl)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const char *p = v;
+    for (;;) {
+        char *end;
+        if (!isdigit((unsigned char)*p)) break;
+        unsigned long lo = strtoul(p, &end, 10), hi = lo;
+        if (*end == '-') {
+            if (!isdigit((unsigned char)end[1])) break;
+            hi = strtoul(end + 1, &end, 10);
+        }
+        if (lo > hi || hi >= CPU_SETSIZE)
+            return snprintf(why, wl, "'%s': CPUs are 0..%d, low-high", v, CPU_SETSIZE - 1), -1;
+        for (unsigned long c = lo; c <= hi; c++) CPU_SET(c, &set);
+        if (*end == '\0') {
+            *(cpu_set_t *)field = set;
+            return 0;
+        }
+        if (*end != ',') break;
+        p = end + 1;
+    }
+    return snprintf(why, wl, "'%s' is not a CPU list such as 0-3,6", v), -1;
+}
+
 static int parse_df(void *field, const char *v, const directive_t *d, char *why, size_t wl)
 {
     netaddr_t a;
@@ -410,6 +437,7 @@ static const directive_t directives[] = {
     {SEC_LI, "mirror_point", parse_li_point, C(li.point), 0, 0},
     {SEC_LI, "max_share_pct", parse_pct, C(li.max_share_pct), 0, 0},
     {SEC_LI, "queue_kb", parse_u32, C(li.queue_kb), 1024, 1048576},
+    {SEC_LI, "send_cpus", parse_cpus, C(li.send_cpus), 0, 0},
     {SEC_LI, "log_file", parse_str, C(li.log_file), 0, sizeof(((li_conf_t *)0)->log_file)},
     {SEC_LI, "status_file", parse_str, C(li.status_file), 0, sizeof(((li_conf_t *)0)->status_file)},
 };

@@ -583,6 +583,28 @@ static void send_thread_runs_time_shared_under_real_time_workers(void **state)
     free_env(e);
 }
 
+/* [li] send_cpus: the send thread runs on those CPUs (off the workers' ones); a CPU the
+ * machine does not have is refused at start, named. */
+static void send_thread_runs_on_the_configured_cpus(void **state)
+{
+    li_conf_t conf = {.enabled = true, .format = LI_FMT_ETSI};
+    netaddr_parse(&conf.df_dst, "127.0.0.1", base_port() + 23);
+    netaddr_parse(&conf.df_src, "127.0.0.1", 0);
+    strcpy(conf.operator_id, "OP1");
+    CPU_SET(0, &conf.send_cpus);
+    char err[256] = "";
+    li_sender_t *s = li_sender_new(&conf, err, sizeof err);
+    if (!s) fail_msg("sender: %s", err);
+    cpu_set_t got;
+    assert_int_equal(pthread_getaffinity_np(s->thread, sizeof got, &got), 0);
+    assert_true(CPU_EQUAL(&got, &conf.send_cpus));
+    li_sender_free(s);
+    CPU_ZERO(&conf.send_cpus);
+    CPU_SET(CPU_SETSIZE - 1, &conf.send_cpus); /* no machine here has 1024 CPUs */
+    assert_null(li_sender_new(&conf, err, sizeof err));
+    assert_non_null(strstr(err, "send_cpus"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +622,7 @@ int main(void)
         cmocka_unit_test(copies_still_queued_at_stop_are_all_sent),
         cmocka_unit_test(full_queue_drops_copies_counts_them_and_leaves_a_sequence_gap),
         cmocka_unit_test(send_thread_runs_time_shared_under_real_time_workers),
+        cmocka_unit_test(send_thread_runs_on_the_configured_cpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

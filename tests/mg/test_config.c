@@ -108,6 +108,8 @@ static const char full[] = "; every key\n"
                            "format = jmirror\n"
                            "mirror_point = after_nat\n"
                            "max_share_pct = 2.5\n"
+                           "queue_kb = 8192\n"
+                           "send_cpus = 0-2,5\n"
                            "log_file = /var/log/bgf/li.log\n"
                            "status_file = /run/bgf/li.status\n";
 
@@ -165,6 +167,10 @@ static void every_key_is_read(void **state)
     assert_int_equal(c.li.format, LI_FMT_JMIRROR);
     assert_int_equal(c.li.point, LI_POINT_AFTER_NAT);
     assert_true(c.li.max_share_pct > 2.49 && c.li.max_share_pct < 2.51);
+    assert_int_equal(c.li.queue_kb, 8192);
+    assert_int_equal(CPU_COUNT(&c.li.send_cpus), 4);
+    assert_true(CPU_ISSET(0, &c.li.send_cpus) && CPU_ISSET(2, &c.li.send_cpus) &&
+                CPU_ISSET(5, &c.li.send_cpus) && !CPU_ISSET(3, &c.li.send_cpus));
     assert_string_equal(c.li.log_file, "/var/log/bgf/li.log");
     assert_string_equal(c.li.status_file, "/run/bgf/li.status");
 }
@@ -248,6 +254,10 @@ static const struct {
     {"[li]\nmirror_point = middle\n",
      ":2: mirror_point: 'middle' is not natural, before_nat or after_nat"},
     {"[li]\nmax_share_pct = 0\n", ":2: max_share_pct: 0 is out of range (0..100]"},
+    {"[li]\nqueue_kb = 100\n", ":2: queue_kb: 100 is out of range 1024..1048576"},
+    {"[li]\nsend_cpus = 3-1\n", ":2: send_cpus: '3-1': CPUs are 0..1023, low-high"},
+    {"[li]\nsend_cpus = 1,,2\n", ":2: send_cpus: '1,,2' is not a CPU list such as 0-3,6"},
+    {"[li]\nsend_cpus = 2048\n", ":2: send_cpus: '2048': CPUs are 0..1023, low-high"},
     {"[bgfd]\nlisten_udp = none\nlisten_tcp = none\n",
      "listen_udp, listen_tcp: bgfd must listen somewhere"},
 };
