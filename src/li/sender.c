@@ -23,6 +23,7 @@
 #include <string.h>
 #include <netinet/udp.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,7 +86,13 @@ li_sender_t *li_sender_new(const li_conf_t *conf, char *err, size_t errlen)
     snprintf(s->domain, sizeof s->domain, "%s", conf->operator_id);
     uint64_t want = conf->queue_kb ? (uint64_t)conf->queue_kb << 10 : LI_QUEUE_DEFAULT;
     for (s->qsize = LI_QUEUE_MIN; s->qsize < want; s->qsize <<= 1) {}
-    if (!(s->q = aligned_alloc(64, s->qsize))) return fail(s, err, errlen, "LI queue", ENOMEM), NULL;
+    /* populated now: a first lap through the ring must not take page faults per packet */
+    s->q = mmap(NULL, s->qsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                -1, 0);
+    if (s->q == MAP_FAILED) {
+        s->q = NULL;
+        return fail(s, err, errlen, "LI queue", errno), NULL;
+    }
     if (open_socket(s, conf, err, errlen) != 0) {
         li_sender_free(s);
         return NULL;
@@ -150,7 +157,7 @@ void li_sender_free(li_sender_t *s)
     }
     if (s->fd >= 0) close(s->fd);
     if (s->efd >= 0) close(s->efd);
-    free(s->q);
+    if (s->q) munmap(s->q, s->qsize);
     free(s);
 }
 

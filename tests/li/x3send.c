@@ -63,6 +63,7 @@ int main(int argc, char **argv)
             p.in_src = &other, p.in_dst = &bgf_b, p.out_src = &bgf_a, p.out_dst = &peer;
         clock_gettime(CLOCK_REALTIME, &p.ts);
         int r = li_tap_copy(s, &tap, dir, &p);
+        li_sender_kick(s); /* as a worker does at the end of its round */
         if (r > 0) copies += r;
         if (i % 50 == 49) nanosleep(&(struct timespec){0, 2000000}, NULL); /* pace the burst */
     }
