@@ -166,7 +166,7 @@ static void move_story(unsigned workers, unsigned off, uint32_t c1, uint32_t c2)
     fx_close(&f);
 }
 
-static void move_pairs_the_gate_with_the_new_context_keeping_latch_counters_and_rtp_state(
+static void move_pairs_with_the_new_context_keeping_latch_counters_and_rtp_state(
     void **state)
 {
     move_story(1, 4600, 1, 2);
@@ -316,7 +316,7 @@ static void move_withdraws_the_offload_of_the_old_pairing_and_offloads_the_new(v
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(move_pairs_the_gate_with_the_new_context_keeping_latch_counters_and_rtp_state),
+        cmocka_unit_test(move_pairs_with_the_new_context_keeping_latch_counters_and_rtp_state),
         cmocka_unit_test(move_to_a_context_on_another_worker_hands_the_gate_over_with_its_state),
         cmocka_unit_test(move_to_an_empty_context_leaves_both_unpaired_until_peers_open),
         cmocka_unit_test(move_keeps_the_policer_bucket_and_the_tap),
