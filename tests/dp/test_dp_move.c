@@ -157,12 +157,17 @@ static void move_story(unsigned workers, unsigned off, uint32_t c1, uint32_t c2)
     assert_int_equal(gate_worker(dp, 2), wc);
     if (workers > 1) assert_int_not_equal(wb, wc);
 
-    /* and it closes as any gate: exact final counts, the port parked on its new worker */
+    /* and it closes as any gate: exact final counts, the port parked on its new worker; a
+     * gate opening on that port beside A takes the pair over from there */
     dp_gate_stats_t fin;
     assert_int_equal(dp_gate_close(dp, 2, &fin), 0);
     assert_int_equal(fin.pkts_in, 6);
-    assert_int_equal(dp_gate_open(dp, &f.rb), 0); /* its port taken over again */
-    assert_int_equal(gate_worker(dp, 2), wc);
+    f.rb.ctx_id = c1;
+    assert_int_equal(dp_gate_open(dp, &f.rb), 0);
+    assert_int_equal(gate_worker(dp, 2), wb);
+    dp_sync(dp); /* until then the port is parked on C's worker, which drops what comes */
+    relay(f.y, &f.b, 20, 22, f.x, &f.a);
+    assert_int_equal(t_stats(dp, 2).pkts_in, 3);
     fx_close(&f);
 }
 
@@ -254,13 +259,13 @@ static void move_keeps_the_policer_bucket_and_the_tap(void **state)
 
 /* ---- with the kernel fast path ---- */
 
-static dp_t *fp_start(void)
+static dp_t *fp_start(unsigned workers)
 {
     if (geteuid() != 0) {
         print_message("[  SKIP    ] the kernel fast path needs root (BPF)\n");
         return NULL;
     }
-    dp_config_t c = {.workers = 1, .max_gates = 8, .fast_path = DP_FAST_PATH_TC,
+    dp_config_t c = {.workers = workers, .max_gates = 8, .fast_path = DP_FAST_PATH_TC,
                      .fast_path_eager = true};
     char err[160] = "";
     dp_t *dp = dp_start(&c, err, sizeof(err));
@@ -275,27 +280,30 @@ static void no_latch(dp_gate_req_t *b)
 
 /* A<->B offloaded; after B's move nothing of A reaches Y (the kernel's A->B entry is gone,
  * with or without the worker having run), B<->C is offloaded in its turn, and B's counters,
- * kernel share included, go on. */
-static void move_withdraws_the_offload_of_the_old_pairing_and_offloads_the_new(void **state)
+ * kernel share included, go on. B moves back and forth: across workers when there are two. */
+static void fp_story(unsigned workers, unsigned off)
 {
-    dp_t *dp = fp_start();
+    dp_t *dp = fp_start(workers);
     if (!dp) {
         skip();
         return;
     }
-    fx_t f = fx_open(dp, 4700, 1, 2, no_latch);
+    uint32_t c2 = 2;
+    while (workers > 1 && hash32(c2) % 2 == hash32(1) % 2) c2++;
+    fx_t f = fx_open(dp, off, 1, c2, no_latch);
+    if (workers > 1) assert_int_not_equal(gate_worker(dp, 1), gate_worker(dp, 3));
     netaddr_t ysdp = f.rb.remote_rtp; /* without latching B sends to its Remote */
     int y = t_ep(LO, netaddr_port(&ysdp));
     relay(f.x, &f.a, 1, 5, y, &f.b);
     assert_int_equal(t_stats(dp, 1).fast_pkts_in, 5);
     for (int round = 0; round < 5; round++) { /* right after the move: never relayed to Y */
-        move_to(dp, &f.rb, 2);
+        move_to(dp, &f.rb, c2);
         relay(f.x, &f.a, (uint16_t)(10 + round), (uint16_t)(10 + round), -1, NULL);
         assert_int_equal(t_drain(y, 50), 0);
         move_to(dp, &f.rb, 1); /* back: A<->B offloaded again (eager) */
         relay(f.x, &f.a, (uint16_t)(30 + round), (uint16_t)(30 + round), y, &f.b);
     }
-    move_to(dp, &f.rb, 2);
+    move_to(dp, &f.rb, c2);
     dp_sync(dp);
     dp_gate_stats_t b0 = t_stats(dp, 2);
     relay(f.z, &f.c, 1, 5, y, &f.b);
@@ -313,6 +321,16 @@ static void move_withdraws_the_offload_of_the_old_pairing_and_offloads_the_new(v
     fx_close(&f);
 }
 
+static void move_withdraws_the_offload_of_the_old_pairing_and_offloads_the_new(void **state)
+{
+    fp_story(1, 4700);
+}
+
+static void move_across_workers_withdraws_and_offloads_as_well(void **state)
+{
+    fp_story(2, 4720);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +339,7 @@ int main(void)
         cmocka_unit_test(move_to_an_empty_context_leaves_both_unpaired_until_peers_open),
         cmocka_unit_test(move_keeps_the_policer_bucket_and_the_tap),
         cmocka_unit_test(move_withdraws_the_offload_of_the_old_pairing_and_offloads_the_new),
+        cmocka_unit_test(move_across_workers_withdraws_and_offloads_as_well),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
