@@ -1,7 +1,8 @@
 /* dp.c - the data plane's control side: starts the workers, binds each gate's RTP and RTCP
  * sockets (or lends it a parked pair from the socket pool), places gates on workers (by
- * ctx_id, so peers share a worker; a Move hands a gate over to its new peer's worker), queues requests on the workers' rings, wakes the workers
- * once per batch, and reads statistics and events back without locks.
+ * ctx_id, so peers share a worker; a Move hands a gate over to its new peer's worker),
+ * queues requests on the workers' rings, wakes the workers once per batch, and reads
+ * statistics and events back without locks.
  * Runs in the control-plane thread only (see dp.h); owns the slot allocator and the
  * gate_id / context lookup tables. */
 #include "dp/dp_int.h"
