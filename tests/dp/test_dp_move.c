@@ -2,7 +2,8 @@
  * sockets on loopback: it leaves its peer (which then drops what it receives, counted as
  * "no peer") and pairs with the gate of its stream in the new context, on the same worker or
  * handed over to the new peer's worker, keeping its sockets, latched source, counters, RTP
- * loss state, policer bucket and tap; the kernel fast path is withdrawn from both pairings.
+ * loss and round-trip state, policer bucket and tap; the kernel fast path is withdrawn from
+ * both pairings.
  * Gates A (1) and B (2) start in one context, C (3) is in another. A faces X, B faces Y
  * (behind a "NAT": Y sends from another port than B's Remote), C faces Z.
  * Ports: DP_TEST_PORT + 4600..4799. */
@@ -257,6 +258,59 @@ static void move_keeps_the_policer_bucket_and_the_tap(void **state)
     fx_close(&f);
 }
 
+static void no_latch(dp_gate_req_t *b)
+{
+    b->latch = false;
+}
+
+/* ---- rtp/delay: an SR relayed towards B's remote before the move, answered after it ---- */
+
+static void put32(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+/* The round trip to B's remote is measured from the SR A's side sent it before the move and
+ * the RR B's remote sends after it (which C's side now gets): B's round-trip state stayed. */
+static void move_keeps_the_round_trip_state_of_the_reports_relayed_before_it(void **state)
+{
+    dp_t *dp = t_start(1, 8, 0);
+    fx_t f = fx_open(dp, 4740, 1, 2, no_latch);
+    uint16_t px = netaddr_port(&f.ra.remote_rtp), py = netaddr_port(&f.rb.remote_rtp),
+             pz = netaddr_port(&f.rc.remote_rtp);
+    int xc = t_ep(LO, (uint16_t)(px + 1)), yc = t_ep(LO, (uint16_t)(py + 1)),
+        zc = t_ep(LO, (uint16_t)(pz + 1));
+    netaddr_t ac = t_addr(LO, (uint16_t)(netaddr_port(&f.a) + 1)),
+              bc = t_addr(LO, (uint16_t)(netaddr_port(&f.b) + 1));
+    uint8_t b[64];
+    memset(b, 0, sizeof(b)); /* SR of 0xA0A0A0A0, NTP E1234567.89ABCDEF, no blocks */
+    b[0] = 0x80, b[1] = 200, b[3] = 6;
+    put32(b + 4, 0xA0A0A0A0u);
+    put32(b + 8, 0xE1234567u);
+    put32(b + 12, 0x89ABCDEFu);
+    t_send(xc, &ac, b, 28);
+    assert_int_equal(t_recv(yc, b, sizeof(b), NULL, NULL, 1000), 28); /* out of B */
+    move_to(dp, &f.rb, 2);
+    t_sleep_ms(40);
+    memset(b, 0, sizeof(b)); /* RR of 0xB0B0B0B0 about 0xA0A0A0A0: LSR, DLSR 0 */
+    b[0] = 0x81, b[1] = 201, b[3] = 7;
+    put32(b + 4, 0xB0B0B0B0u);
+    put32(b + 8, 0xA0A0A0A0u);
+    put32(b + 24, 0x456789ABu);
+    t_send(yc, &bc, b, 32);
+    assert_int_equal(t_recv(zc, b, sizeof(b), NULL, NULL, 1000), 32); /* on to C's side */
+    assert_int_equal(t_drain(xc, 100), 0);
+    dp_gate_stats_t st = t_stats(dp, 2);
+    print_message("rtt on B's side across the move: %u us\n", st.rtt_us);
+    assert_true(st.rtt_us >= 35000 && st.rtt_us < 2000000);
+    assert_int_equal(st.rtcp_in, 1);
+    assert_int_equal(st.rtcp_out, 1);
+    close(xc);
+    close(yc);
+    close(zc);
+    fx_close(&f);
+}
+
 /* ---- with the kernel fast path ---- */
 
 static dp_t *fp_start(unsigned workers)
@@ -271,11 +325,6 @@ static dp_t *fp_start(unsigned workers)
     dp_t *dp = dp_start(&c, err, sizeof(err));
     if (!dp) print_message("[  SKIP    ] %s\n", err);
     return dp;
-}
-
-static void no_latch(dp_gate_req_t *b)
-{
-    b->latch = false;
 }
 
 /* A<->B offloaded; after B's move nothing of A reaches Y (the kernel's A->B entry is gone,
@@ -338,6 +387,7 @@ int main(void)
         cmocka_unit_test(move_to_a_context_on_another_worker_hands_the_gate_over_with_its_state),
         cmocka_unit_test(move_to_an_empty_context_leaves_both_unpaired_until_peers_open),
         cmocka_unit_test(move_keeps_the_policer_bucket_and_the_tap),
+        cmocka_unit_test(move_keeps_the_round_trip_state_of_the_reports_relayed_before_it),
         cmocka_unit_test(move_withdraws_the_offload_of_the_old_pairing_and_offloads_the_new),
         cmocka_unit_test(move_across_workers_withdraws_and_offloads_as_well),
     };
