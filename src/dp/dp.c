@@ -1,7 +1,8 @@
 /* dp.c - the data plane's control side: starts the workers, binds each gate's RTP and RTCP
  * sockets (or lends it a parked pair from the socket pool), places gates on workers (by
- * ctx_id, so peers share a worker), queues requests on the workers' rings, wakes the workers
- * once per batch, and reads statistics and events back without locks.
+ * ctx_id, so peers share a worker; a Move hands a gate over to its new peer's worker),
+ * queues requests on the workers' rings, wakes the workers once per batch, and reads
+ * statistics and events back without locks.
  * Runs in the control-plane thread only (see dp.h); owns the slot allocator and the
  * gate_id / context lookup tables. */
 #include "dp/dp_int.h"
@@ -520,17 +521,59 @@ static bool fp_used(const dp_t *dp, int32_t slot)
     return dp->fp && slot >= 0 && atomic_load_explicit(&dp->pub[slot].fp_used, memory_order_acquire);
 }
 
+/* DP_MOD_CONTEXT, control side: the gate leaves its context's chain and its peer and joins
+ * ctx_id, paired with the unpaired gate of its stream there (new_peer, or -1). Peers share a
+ * worker: when the new peer lives on another worker the gate follows it, handed over in two
+ * steps so that only one worker owns it at a time: DETACH on its worker (out of the fast
+ * path with its old peer, unpaired, out of that epoll and gate list), waited for, then the
+ * MODIFY on the new peer's worker takes it in. Returns the worker that gave the gate up, or
+ * -1 when it stays where it is. */
+static int rejoin(dp_t *dp, int32_t slot, uint32_t ctx_id, int32_t new_peer)
+{
+    dp_ctl_t *c = &dp->ctl[slot];
+    unlink_chain(dp, &dp->h_ctx[ctx_key(c->ctx_id, c->stream_id) & dp->hmask], slot, false);
+    if (c->peer >= 0) dp->ctl[c->peer].peer = -1;
+    c->ctx_id = ctx_id;
+    c->peer = new_peer;
+    if (new_peer >= 0) dp->ctl[new_peer].peer = slot;
+    uint32_t hc = ctx_key(ctx_id, c->stream_id) & dp->hmask;
+    c->next_ctx = dp->h_ctx[hc];
+    dp->h_ctx[hc] = slot;
+    if (new_peer < 0 || dp->ctl[new_peer].worker == c->worker) return -1;
+    unsigned from = c->worker;
+    dp_msg_t d = {.type = DP_MSG_DETACH, .slot = slot};
+    wait_done(dp, from, send_msg(dp, from, &d));
+    c->worker = dp->ctl[new_peer].worker;
+    dp->pairs[c->pair].worker = c->worker; /* its sockets are registered there from now on */
+    return (int)from;
+}
+
 int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what)
 {
     int32_t slot = find_slot(dp, req->gate_id);
     if (slot < 0) return -ENOENT;
-    if (what & DP_MOD_DSCP) dp->pairs[dp->ctl[slot].pair].dscp = req->dscp;
-    if (dp->fp && what != DP_MOD_HANG && (fp_used(dp, slot) || fp_used(dp, dp->ctl[slot].peer))) { /* no packet relayed in the kernel under the old */
-        dp_fp_hold(dp->fp, (uint32_t)slot, 1); /* settings from here on (fp_withdraw) */
-        if (dp->ctl[slot].peer >= 0) dp_fp_hold(dp->fp, (uint32_t)dp->ctl[slot].peer, 1);
+    dp_ctl_t *c = &dp->ctl[slot];
+    if ((what & DP_MOD_CONTEXT) && req->ctx_id == c->ctx_id) {
+        what &= ~(unsigned)DP_MOD_CONTEXT; /* already there: nothing moves */
+        if (what == 0) return 0;
     }
-    dp_msg_t m = {.type = DP_MSG_MODIFY, .slot = slot, .what = what, .req = *req};
-    send_msg(dp, dp->ctl[slot].worker, &m);
+    int32_t new_peer = (what & DP_MOD_CONTEXT) ? find_peer(dp, req->ctx_id, c->stream_id) : -1;
+    if (what & DP_MOD_DSCP) dp->pairs[c->pair].dscp = req->dscp;
+    /* no packet relayed in the kernel under the old settings from here on (fp_withdraw);
+     * a Move also changes the old peer's output and the new peer's */
+    if (dp->fp && what != DP_MOD_HANG &&
+        (fp_used(dp, slot) || fp_used(dp, c->peer) || fp_used(dp, new_peer))) {
+        dp_fp_hold(dp->fp, (uint32_t)slot, 1);
+        if (c->peer >= 0) dp_fp_hold(dp->fp, (uint32_t)c->peer, 1);
+        if (new_peer >= 0) dp_fp_hold(dp->fp, (uint32_t)new_peer, 1);
+    }
+    dp_msg_t m = {.type = DP_MSG_MODIFY, .slot = slot, .what = what, .peer = -1,
+                  .from_worker = -1, .req = *req};
+    if (what & DP_MOD_CONTEXT) {
+        m.peer = new_peer;
+        m.from_worker = rejoin(dp, slot, req->ctx_id, new_peer);
+    }
+    send_msg(dp, c->worker, &m);
     return 0;
 }
 

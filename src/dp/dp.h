@@ -76,6 +76,11 @@ enum {
     DP_MOD_POLICER = 1u << 5,
     DP_MOD_HANG = 1u << 6,
     DP_MOD_TAP = 1u << 7,
+    /* Move: the gate joins context req->ctx_id in place. It leaves its peer (which has none
+     * from then on) and pairs with the unpaired gate of its stream in the new context, if
+     * there is one; it keeps its sockets, latched addresses, statistics, RTP/RTCP state,
+     * policer and tap. May wait for a worker (the two gates on different workers). */
+    DP_MOD_CONTEXT = 1u << 8,
 };
 
 /* Ordinary statistics of a gate (RTP + RTCP together unless split below). Never carries
@@ -142,7 +147,8 @@ void dp_stop(dp_t *dp);
 /* Bind the gate's RTP and RTCP sockets and hand the gate to a worker.
  * 0, -EADDRINUSE (try another port), -ENOSPC (capacity), -EEXIST, other -errno. */
 int dp_gate_open(dp_t *dp, const dp_gate_req_t *req);
-/* Change the fields named in `what` (DP_MOD_*). 0 or -ENOENT. */
+/* Change the fields named in `what` (DP_MOD_*; DP_MOD_CONTEXT takes req->ctx_id, the
+ * stream stays the gate's). 0 or -ENOENT. */
 int dp_gate_modify(dp_t *dp, const dp_gate_req_t *req, unsigned what);
 /* Close the gate (its sockets are parked for the next gate on the same port); last
  * statistics into `final` when not NULL: exact, i.e. every packet the gate forwarded and

@@ -38,7 +38,14 @@ bool dp_ring_pop(dp_ring_t *r, void *e);
 /* True when nothing is queued (consumer side: sees every push published before it). */
 bool dp_ring_empty(dp_ring_t *r);
 
-typedef enum { DP_MSG_OPEN = 1, DP_MSG_MODIFY, DP_MSG_CLOSE, DP_MSG_EVICT, DP_MSG_STOP } dp_msg_type_t;
+typedef enum {
+    DP_MSG_OPEN = 1,
+    DP_MSG_MODIFY,
+    DP_MSG_CLOSE,
+    DP_MSG_EVICT,
+    DP_MSG_DETACH, /* give the gate up to another worker (DP_MOD_CONTEXT, see dp_gate_modify) */
+    DP_MSG_STOP
+} dp_msg_type_t;
 
 /* w->pair_slot values besides a gate's slot */
 #define DP_PAIR_NONE (-2)   /* not registered with this worker */
@@ -49,9 +56,11 @@ typedef struct dp_msg {
     dp_msg_type_t type;
     unsigned what;       /* DP_MOD_* for MODIFY */
     int32_t slot;        /* gate pool index */
-    int32_t peer;        /* OPEN: peer's slot or -1 */
+    int32_t peer;        /* OPEN, MODIFY with DP_MOD_CONTEXT: the (new) peer's slot or -1 */
     int32_t pair;        /* OPEN, EVICT: the socket pair in the pool */
-    int from_worker;     /* OPEN: the worker the pair is registered with, -1 = none yet */
+    int from_worker;     /* OPEN: the worker the pair is registered with, -1 = none yet;
+                          * MODIFY with DP_MOD_CONTEXT: the worker that gave the gate up
+                          * (DETACH applied there), -1 = the gate stays on this worker */
     int fd[2];           /* OPEN: bound RTP, RTCP sockets, lent to the worker until CLOSE;
                           * EVICT: the parked pair's sockets, for the worker to close */
     bool set_dscp;       /* OPEN: the parked pair marks another DSCP: set req.dscp */

@@ -402,6 +402,27 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
     fp_sync(w, m->slot);
 }
 
+/* Take the gate out of this worker's gate list (its list position goes to the last one). */
+static void list_remove(dp_worker_t *w, dp_gate_t *g)
+{
+    dp_t *dp = w->dp;
+    int32_t last = w->list[--w->nlist];
+    w->list[g->wpos] = last;
+    w->hang_at[g->wpos] = w->hang_at[w->nlist];
+    dp->gates[last].wpos = g->wpos;
+}
+
+/* Unpair the gate from its peer, which then has nowhere to send (fp_sync re-decides it). */
+static void unpair(dp_worker_t *w, dp_gate_t *g)
+{
+    dp_t *dp = w->dp;
+    int32_t peer = g->peer;
+    if (peer < 0) return;
+    dp->gates[peer].peer = -1;
+    g->peer = -1;
+    fp_sync(w, peer);
+}
+
 static void gate_close(dp_worker_t *w, int32_t slot)
 {
     dp_t *dp = w->dp;
@@ -409,16 +430,62 @@ static void gate_close(dp_worker_t *w, int32_t slot)
     if (dp->fp) fp_withdraw_gate(dp, g); /* out of the kernel before the ports go */
     for (int c = 0; c < 2; c++) g->ch[c].fd = -1;
     w->pair_slot[g->pair] = DP_PAIR_PARKED; /* still bound and registered: see on_readable */
-    int32_t peer = g->peer;
-    if (peer >= 0) dp->gates[peer].peer = -1;
-    g->peer = -1;
-    if (peer >= 0) fp_sync(w, peer); /* the peer has nowhere to send now */
+    unpair(w, g); /* the peer has nowhere to send now */
     publish(dp, slot);
-    int32_t last = w->list[--w->nlist];
-    w->list[g->wpos] = last;
-    w->hang_at[g->wpos] = w->hang_at[w->nlist];
-    dp->gates[last].wpos = g->wpos;
+    list_remove(w, g);
     memset(&g->tap, 0, sizeof(g->tap));
+}
+
+/* DETACH (Move, the new peer on another worker): give the gate up. Out of the kernel fast
+ * path with its old peer, unpaired, its sockets out of this epoll, out of the gate list;
+ * counters, latch, RTP state, policer and tap stay in the gate. Requests come before packets
+ * in a round, and pair_slot says "not here" from now on, so an event of its sockets still
+ * held for this round reads nothing: what arrives waits in the socket for the next worker.
+ * A detached gate belongs to no worker until its MODIFY reaches the next one. */
+static void gate_detach(dp_worker_t *w, int32_t slot)
+{
+    dp_t *dp = w->dp;
+    dp_gate_t *g = &dp->gates[slot];
+    fp_withdraw(w, slot);
+    unpair(w, g);
+    for (int c = 0; c < 2; c++) epoll_ctl(w->epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
+    w->pair_slot[g->pair] = DP_PAIR_NONE;
+    list_remove(w, g);
+    publish(dp, slot);
+}
+
+/* MODIFY with DP_MOD_CONTEXT: the gate joins another context in place. Taken in from the
+ * worker that detached it (its sockets registered here, a place in the gate list and its
+ * hangterm deadline), or, staying here, out of the fast path and unpaired from its old
+ * peer; then paired with m->peer. Nothing else of the gate changes. */
+static void gate_rejoin(dp_worker_t *w, const dp_msg_t *m)
+{
+    dp_t *dp = w->dp;
+    dp_gate_t *g = &dp->gates[m->slot];
+    if (m->from_worker >= 0) {
+        for (int c = 0; c < 2; c++) {
+            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(g->pair, c)};
+            epoll_ctl(w->epfd, EPOLL_CTL_ADD, g->ch[c].fd, &ev);
+            w->pair_fd[g->pair * 2 + c] = g->ch[c].fd;
+        }
+        w->pair_slot[g->pair] = m->slot;
+        g->wpos = w->nlist;
+        w->list[w->nlist++] = m->slot;
+        w->hang_at[g->wpos] = g->hang_ns && !g->hang_fired ? g->active_ns + g->hang_ns : UINT64_MAX;
+    } else {
+        fp_withdraw(w, m->slot);
+        unpair(w, g);
+    }
+    if (dp->fp) { /* held by dp_gate_modify */
+        dp_fp_hold(dp->fp, (uint32_t)m->slot, 0);
+        if (m->peer >= 0) {
+            fp_withdraw_gate(dp, &dp->gates[m->peer]);
+            dp_fp_hold(dp->fp, (uint32_t)m->peer, 0);
+        }
+    }
+    g->ctx_id = m->req.ctx_id;
+    g->peer = m->peer;
+    if (m->peer >= 0) dp->gates[m->peer].peer = m->slot;
 }
 
 /* Apply queued requests. Returns false on STOP. */
@@ -430,12 +497,14 @@ static bool drain_ring(dp_worker_t *w, uint64_t now)
         switch (m.type) {
         case DP_MSG_OPEN: gate_open(w, &m, now); break;
         case DP_MSG_MODIFY:
-            if (m.what != DP_MOD_HANG) fp_withdraw(w, m.slot);
+            if (m.what & DP_MOD_CONTEXT) gate_rejoin(w, &m);
+            else if (m.what != DP_MOD_HANG) fp_withdraw(w, m.slot);
             apply_conf(w, &w->dp->gates[m.slot], &m.req, m.what, now);
             publish(w->dp, m.slot);
             fp_sync(w, m.slot);
             break;
         case DP_MSG_CLOSE: gate_close(w, m.slot); break;
+        case DP_MSG_DETACH: gate_detach(w, m.slot); break;
         case DP_MSG_EVICT: /* the pool closes a parked pair of ours */
             for (int c = 0; c < 2; c++) {
                 epoll_ctl(w->epfd, EPOLL_CTL_DEL, m.fd[c], NULL);

@@ -98,14 +98,15 @@ static int check_names(mg_exec_t *x, const h248_prop_t *req, unsigned where)
 
 /* ---- statistics ------------------------------------------------------------------------------ */
 
-/* Add one gate's counts (and the stream's counts from before a reopen) to a sum. */
-void mg_stats_add(dp_gate_stats_t *sum, const mg_stream_t *s, const dp_gate_stats_t *st)
+/* Add one gate's counts to a sum. A gate lives as long as its stream (Move changes its
+ * context in place), so its counts cover the termination's whole life. */
+void mg_stats_add(dp_gate_stats_t *sum, const dp_gate_stats_t *st)
 {
-    sum->pkts_in += st->pkts_in + s->base_pkts_in;
-    sum->octets_in += st->octets_in + s->base_octets_in;
-    sum->pkts_out += st->pkts_out + s->base_pkts_out;
-    sum->octets_out += st->octets_out + s->base_octets_out;
-    sum->rtp_lost += st->rtp_lost + s->base_lost;
+    sum->pkts_in += st->pkts_in;
+    sum->octets_in += st->octets_in;
+    sum->pkts_out += st->pkts_out;
+    sum->octets_out += st->octets_out;
+    sum->rtp_lost += st->rtp_lost;
     if (st->jitter_us > sum->jitter_us) sum->jitter_us = st->jitter_us;
     if (st->rtt_us > sum->rtt_us) sum->rtt_us = st->rtt_us;
 }
@@ -117,7 +118,7 @@ void mg_term_stats(mg_engine_t *e, const mg_term_t *t, dp_gate_stats_t *out)
         const mg_stream_t *s = &t->streams[i];
         dp_gate_stats_t st;
         if (!s->id || !s->gate_id || dp_gate_stats(e->dp, s->gate_id, &st) != 0) continue;
-        mg_stats_add(out, s, &st);
+        mg_stats_add(out, &st);
     }
 }
 

@@ -62,9 +62,6 @@ typedef struct mg_stream {
     char *local_sdp;  /* what we answered in Local (malloc), for audits */
     char *remote_sdp; /* last Remote given (malloc) */
     bool tapped;      /* li_ctl_admit said yes for this gate */
-    /* counts of the gates this stream had before its gate was reopened (Move): added to the
-     * open gate's, so statistics cover the termination's whole life */
-    uint64_t base_pkts_in, base_octets_in, base_pkts_out, base_octets_out, base_lost;
 } mg_stream_t;
 
 struct mg_ctx;

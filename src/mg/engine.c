@@ -550,6 +550,10 @@ static int cmd_move(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
         return rc;
     }
     mg_ctx_t *old = t->ctx;
+    dp_gate_req_t before[MG_MAX_STREAMS];
+    for (unsigned i = 0; i < MG_MAX_STREAMS; i++)
+        if (t->streams[i].id && t->streams[i].gate_id)
+            mg_build_req(e, t, &t->streams[i], old->id, &before[i]);
     mg_topo_snap_t snap;
     bool topo = old->ntopo != 0;
     if (topo) mg_topo_snapshot(e, old, &snap);
@@ -557,23 +561,17 @@ static int cmd_move(mg_exec_t *x, mg_sel_t *sel, const h248_cmd_t *cmd, h248_cmd
     if (topo && old->nterms) mg_topo_push(e, old, &snap);
     if (old->nterms == 0) mg_ctx_del(e->store, old);
     mg_ctx_attach(sel->ctx, t);
-    /* Peers are gates with the same context: reopen each gate on its port in the new one. */
+    /* Peers are gates with the same context: each gate changes context in place, so it keeps
+     * its port, latched source, counters, RTP state, policer and tap; only its pairing (and
+     * what the new context's Topology makes of its mode) changes. */
     for (unsigned i = 0; i < MG_MAX_STREAMS; i++) {
         mg_stream_t *s = &t->streams[i];
         if (!s->id || !s->gate_id) continue;
         dp_gate_req_t req;
         mg_build_req(e, t, s, sel->ctx->id, &req);
-        dp_gate_stats_t st;
-        memset(&st, 0, sizeof(st));
-        dp_gate_close(e->dp, s->gate_id, &st);
-        s->base_pkts_in += st.pkts_in; /* the termination's statistics survive the move */
-        s->base_octets_in += st.octets_in;
-        s->base_pkts_out += st.pkts_out;
-        s->base_octets_out += st.octets_out;
-        s->base_lost += st.rtp_lost;
-        if (dp_gate_open(e->dp, &req) != 0) {
-            LOG_WARN("move: gate %u could not be reopened on its port", s->gate_id);
-            rc = mg_fail(x, MG_ERR_INTERNAL, "gate reopen failed");
+        if (dp_gate_modify(e->dp, &req, DP_MOD_CONTEXT | mg_req_diff(&before[i], &req)) != 0) {
+            LOG_WARN("move: gate %u is not in the data plane", s->gate_id);
+            rc = mg_fail(x, MG_ERR_INTERNAL, "gate move failed");
         }
     }
     if (rc) return rc;

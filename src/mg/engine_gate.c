@@ -100,7 +100,7 @@ void mg_close_stream(mg_engine_t *e, mg_term_t *t, unsigned i, dp_gate_stats_t *
         dp_gate_stats_t st;
         memset(&st, 0, sizeof(st));
         dp_gate_close(e->dp, s->gate_id, &st);
-        if (final) mg_stats_add(final, s, &st);
+        if (final) mg_stats_add(final, &st);
         if (s->tapped) li_ctl_release(e->li, s->gate_id);
         s->tapped = false;
         mg_realm_release(e->realms, t->realm, &s->local);

@@ -123,8 +123,8 @@ int mg_stats_reply(mg_exec_t *x, const mg_term_t *t, const dp_gate_stats_t *st,
                    const h248_prop_t *names, h248_cmd_t *r);
 /* Read a termination's current statistics from the data plane (sum over streams). */
 void mg_term_stats(mg_engine_t *e, const mg_term_t *t, dp_gate_stats_t *out);
-/* Add one gate's counts, and its stream's counts from before a Move reopened the gate. */
-void mg_stats_add(dp_gate_stats_t *sum, const mg_stream_t *s, const dp_gate_stats_t *st);
+/* Add one gate's counts to a sum (over a termination's streams). */
+void mg_stats_add(dp_gate_stats_t *sum, const dp_gate_stats_t *st);
 
 h248_str_t mg_dup(arena_t *a, const char *s);
 const char *mg_mode_token(dp_mode_t m);

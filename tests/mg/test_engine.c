@@ -340,8 +340,8 @@ static void media_flows_through_the_gates_the_engine_opened(void **state)
     fx_free(f);
 }
 
-/* Move reopens the termination's gates in the new context; what they counted before stays
- * in the termination's statistics. */
+/* Move keeps the termination's gates (their context changes in place); what they counted
+ * before stays in the termination's statistics. */
 static void move_keeps_the_statistics_counted_before_it(void **state)
 {
     (void)state;
