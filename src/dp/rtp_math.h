@@ -165,13 +165,13 @@ DP_RM_INLINE void dp_rm_jitter(dp_rtpstat_t *s, dp_u32 ts, dp_u64 now_ns)
 /* Account one RTP packet with header h that arrived at now_ns. */
 DP_RM_INLINE void dp_rm_rtp(dp_rtpstat_t *s, const dp_rtp_hdr_t *h, dp_u64 now_ns)
 {
-    if (!s->init || h->ssrc != s->ssrc) {
-        dp_rm_restart(s, h);
-    } else {
+    int restart = !s->init || h->ssrc != s->ssrc;
+    if (!restart) {
         int r = dp_rm_seq(s, h->seq);
-        if (r == 0) return;             /* first sight of a big jump: wait */
-        if (r < 0) dp_rm_restart(s, h); /* the jump repeated: the sender restarted */
+        if (r == 0) return; /* first sight of a big jump: wait */
+        restart = r < 0;    /* the jump repeated: the sender restarted */
     }
+    if (restart) dp_rm_restart(s, h); /* one copy of it inlined */
     if (h->pt != s->pt) { /* codec change: the clock may differ, restart the jitter estimate */
         s->pt = h->pt;
         s->clock = dp_rm_clock(h->pt);
