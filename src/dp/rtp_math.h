@@ -153,10 +153,10 @@ DP_RM_INLINE void dp_rm_jitter(dp_rtpstat_t *s, dp_u32 ts, dp_u64 now_ns)
         dp_s64 x = (dp_s64)(dp_s32)(ts - s->prev_ts) * (dp_s64)DP_RM_NS_PER_S;
         dp_u32 clk = s->clock;
         dp_s64 sent = x < 0 ? -(dp_s64)((dp_u64)-x / clk) : (dp_s64)((dp_u64)x / clk);
-        dp_s64 d = arr - sent;
-        if (d < 0) d = -d;
+        dp_u64 d = (dp_u64)arr - (dp_u64)sent; /* |arr - sent|, wrapping, never overflowing */
+        if ((dp_s64)d < 0) d = 0 - d;
         dp_u64 j = s->jitter16_ns;
-        s->jitter16_ns = j + (dp_u64)d - ((j + 8) >> 4); /* never below 0: (j + 8) >> 4 <= j + d */
+        s->jitter16_ns = j + d - ((j + 8) >> 4); /* never below 0: (j + 8) >> 4 <= j + d */
     }
     s->prev_arr_ns = now_ns ? now_ns : 1;
     s->prev_ts = ts;
