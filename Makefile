@@ -70,7 +70,7 @@ $(BUILD)/obj/%.o: src/%.c
 # the data plane's kernel fast path: a BPF object (clang -target bpf) embedded in libbgf_dp
 # as a libbpf skeleton header
 BPF_CFLAGS := -O2 -g -target bpf -I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu) -Isrc
-$(BUILD)/gen/dp/fastpath.bpf.o: src/dp/bpf/fastpath.bpf.c src/dp/fastpath_abi.h
+$(BUILD)/gen/dp/fastpath.bpf.o: src/dp/bpf/fastpath.bpf.c src/dp/fastpath_abi.h src/dp/rtp_math.h
 	@mkdir -p $(@D)
 	clang $(BPF_CFLAGS) -c -o $@ $<
 $(BUILD)/gen/dp/fastpath.skel.h: $(BUILD)/gen/dp/fastpath.bpf.o

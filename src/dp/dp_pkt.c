@@ -1,14 +1,10 @@
 /* dp_pkt.c - pure per-packet helpers: header checks, policer, RTP loss and jitter, RTCP
- * parsing and round trip.
+ * parsing and round trip. The policer and RTP statistics arithmetic is rtp_math.h's, which
+ * the kernel fast path (bpf/fastpath.bpf.c) runs too: the two paths cannot drift apart.
  * Called by the worker that owns the gate; no allocation, no locks, no system calls. */
 #include "dp/dp_pkt.h"
 
 #include <string.h>
-
-#define NS_PER_S 1000000000ull
-#define MAX_DROPOUT 3000
-#define MAX_MISORDER 100
-#define SEQ_MOD 65536u
 
 int dp_pkt_classify(const uint8_t *p, uint32_t len, bool rtcp_port)
 {
@@ -20,14 +16,7 @@ int dp_pkt_classify(const uint8_t *p, uint32_t len, bool rtcp_port)
 
 uint32_t dp_rtp_clock(uint8_t pt)
 {
-    switch (pt) {
-    case 6: return 16000;
-    case 10: case 11: return 44100;
-    case 14: case 25: case 26: case 28: case 31: case 32: case 33: case 34: return 90000;
-    case 16: return 11025;
-    case 17: return 22050;
-    default: return 8000;
-    }
+    return dp_rm_clock(pt);
 }
 
 /* ---- policer ---- */
@@ -35,133 +24,40 @@ uint32_t dp_rtp_clock(uint8_t pt)
 static void bucket_init(dp_bucket_t *b, uint32_t rate, uint64_t depth, uint64_t now_ns)
 {
     b->rate = rate;
-    b->depth_nb = depth * NS_PER_S;
+    b->depth_nb = depth * DP_RM_NS_PER_S;
     b->tokens_nb = b->depth_nb;
     b->full_ns = rate ? b->depth_nb / rate + 1 : 0;
     b->last_ns = now_ns;
-}
-
-static void bucket_refill(dp_bucket_t *b, uint64_t now_ns)
-{
-    uint64_t el = now_ns > b->last_ns ? now_ns - b->last_ns : 0;
-    b->last_ns = now_ns;
-    if (el >= b->full_ns) { /* also keeps el * rate below depth_nb + rate: no overflow */
-        b->tokens_nb = b->depth_nb;
-        return;
-    }
-    uint64_t t = b->tokens_nb + el * b->rate;
-    b->tokens_nb = t > b->depth_nb ? b->depth_nb : t;
 }
 
 void dp_pol_init(dp_pol_t *pol, const dp_policer_t *conf, uint64_t now_ns)
 {
     memset(pol, 0, sizeof(*pol));
     if (!conf->on || conf->sdr == 0) return;
-    pol->on = true;
+    pol->on = 1;
     bucket_init(&pol->c, conf->sdr, conf->mbs ? conf->mbs : 1500, now_ns);
     if (conf->pdr) {
         uint64_t depth = (uint64_t)conf->pdr * conf->dvt / 1000000u;
-        pol->two_rate = true;
+        pol->two_rate = 1;
         bucket_init(&pol->p, conf->pdr, depth < 1500 ? 1500 : depth, now_ns);
     }
 }
 
 bool dp_pol_admit(dp_pol_t *pol, uint32_t len, uint64_t now_ns)
 {
-    if (!pol->on) return true;
-    uint64_t need = (uint64_t)len * NS_PER_S;
-    bucket_refill(&pol->c, now_ns);
-    if (pol->c.tokens_nb < need) return false;
-    if (pol->two_rate) {
-        bucket_refill(&pol->p, now_ns);
-        if (pol->p.tokens_nb < need) return false;
-        pol->p.tokens_nb -= need;
-    }
-    pol->c.tokens_nb -= need;
-    return true;
-}
-
-/* ---- RTP statistics ---- */
-
-static uint64_t lost_now(const dp_rtpstat_t *s)
-{
-    if (!s->init) return 0;
-    uint64_t ext_max = (uint64_t)s->cycles + s->max_seq;
-    uint64_t expected = ext_max - s->base_seq + 1;
-    return expected > s->received ? expected - s->received : 0;
-}
-
-static void stream_restart(dp_rtpstat_t *s, uint32_t ssrc, uint16_t seq, uint8_t pt)
-{
-    s->lost_before += lost_now(s);
-    s->init = true;
-    s->ssrc = ssrc;
-    s->pt = pt;
-    s->clock = dp_rtp_clock(pt);
-    s->max_seq = seq;
-    s->base_seq = seq;
-    s->cycles = 0;
-    s->bad_seq = SEQ_MOD + 1; /* no pending jump */
-    s->received = 0;
-    s->prev_arr_ns = 0;
-    s->jitter16_ns = 0;
-}
-
-/* RFC 3550 A.1 without probation. Returns false when the packet must not be counted. */
-static bool seq_update(dp_rtpstat_t *s, uint16_t seq)
-{
-    uint16_t udelta = (uint16_t)(seq - s->max_seq);
-    if (udelta < MAX_DROPOUT) {
-        if (seq < s->max_seq) s->cycles += SEQ_MOD;
-        s->max_seq = seq;
-    } else if (udelta <= SEQ_MOD - MAX_MISORDER) {
-        if (seq == s->bad_seq) return false; /* caller restarts the stream at this seq */
-        s->bad_seq = (seq + 1u) & (SEQ_MOD - 1);
-        return false;
-    }
-    /* else duplicate or reordered: counted, max unchanged */
-    return true;
-}
-
-static void jitter_update(dp_rtpstat_t *s, uint32_t ts, uint64_t now_ns)
-{
-    if (s->prev_arr_ns) {
-        int64_t arr = (int64_t)(now_ns - s->prev_arr_ns);
-        int64_t sent = (int64_t)(int32_t)(ts - s->prev_ts) * (int64_t)NS_PER_S / s->clock;
-        int64_t d = arr - sent;
-        if (d < 0) d = -d;
-        int64_t j = (int64_t)s->jitter16_ns;
-        j += d - ((j + 8) >> 4);
-        s->jitter16_ns = j > 0 ? (uint64_t)j : 0;
-    }
-    s->prev_arr_ns = now_ns ? now_ns : 1;
-    s->prev_ts = ts;
+    return dp_rm_admit(pol, len, now_ns);
 }
 
 void dp_rtpstat_update(dp_rtpstat_t *s, const uint8_t *p, uint64_t now_ns)
 {
-    uint8_t pt = p[1] & 0x7f;
-    uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
-    uint32_t ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-    uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
-    if (!s->init || ssrc != s->ssrc) {
-        stream_restart(s, ssrc, seq, pt);
-    } else if (!seq_update(s, seq)) {
-        if (s->bad_seq != seq) return;          /* first sight of a big jump: wait */
-        stream_restart(s, ssrc, seq, pt);       /* the jump repeated: the sender restarted */
-    }
-    if (pt != s->pt) { /* codec change: the clock may differ, restart the jitter estimate */
-        s->pt = pt;
-        s->clock = dp_rtp_clock(pt);
-        s->prev_arr_ns = 0;
-    }
-    s->received++;
-    jitter_update(s, ts, now_ns);
+    dp_rtp_hdr_t h;
+    dp_rm_hdr(&h, p);
+    dp_rm_rtp(s, &h, now_ns);
 }
 
 uint64_t dp_rtpstat_lost(const dp_rtpstat_t *s)
 {
-    return s->lost_before + lost_now(s);
+    return s->lost_before + dp_rm_lost_now(s);
 }
 
 uint32_t dp_rtpstat_jitter_us(const dp_rtpstat_t *s)

@@ -246,8 +246,8 @@ static void fp_merge(dp_rtpstat_t *k, const dp_rtpstat_t *w)
     if (w->ssrc != k->ssrc) return; /* another source in between: not this stream */
     k->received += w->received;
     uint16_t ud = (uint16_t)(w->max_seq - k->max_seq);
-    if (ud != 0 && ud < 3000) { /* MAX_DROPOUT of dp_pkt.c */
-        if (w->max_seq < k->max_seq) k->cycles += 65536;
+    if (ud != 0 && ud < DP_RM_MAX_DROPOUT) { /* as dp_rm_seq (rtp_math.h) moves it */
+        if (w->max_seq < k->max_seq) k->cycles += DP_RM_SEQ_MOD;
         k->max_seq = w->max_seq;
     }
 }

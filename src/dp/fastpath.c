@@ -267,45 +267,14 @@ int dp_fp_stat_read(dp_fp_t *fp, uint32_t slot, struct fp_stat *out, void *buf)
     return 0;
 }
 
-static void bucket_out(struct fp_bucket *o, const dp_bucket_t *b)
-{
-    o->tokens_nb = b->tokens_nb;
-    o->depth_nb = b->depth_nb;
-    o->full_ns = b->full_ns;
-    o->last_ns = b->last_ns;
-    o->rate = b->rate;
-}
-
-static void bucket_in(dp_bucket_t *b, const struct fp_bucket *o)
-{
-    b->tokens_nb = o->tokens_nb;
-    b->depth_nb = o->depth_nb;
-    b->full_ns = o->full_ns;
-    b->last_ns = o->last_ns;
-    b->rate = o->rate;
-}
-
+/* The kernel's state is the worker's own structs beside a lock (fastpath_abi.h): copied
+ * whole; BPF_F_LOCK leaves the lock itself alone. */
 int dp_fp_rtp_put(dp_fp_t *fp, uint32_t slot, const dp_rtpstat_t *rs, const dp_pol_t *pol)
 {
     struct fp_rtp k;
     memset(&k, 0, sizeof(k));
-    k.pol_on = pol->on;
-    k.pol_two_rate = pol->two_rate;
-    bucket_out(&k.pol_c, &pol->c);
-    bucket_out(&k.pol_p, &pol->p);
-    k.init = rs->init;
-    k.pt = rs->pt;
-    k.max_seq = rs->max_seq;
-    k.ssrc = rs->ssrc;
-    k.cycles = rs->cycles;
-    k.base_seq = rs->base_seq;
-    k.bad_seq = rs->bad_seq;
-    k.clock = rs->clock;
-    k.prev_ts = rs->prev_ts;
-    k.prev_arr_ns = rs->prev_arr_ns;
-    k.received = rs->received;
-    k.lost_before = rs->lost_before;
-    k.jitter16_ns = rs->jitter16_ns;
+    k.rs = *rs;
+    k.pol = *pol;
     return bpf_map_update_elem(fp->rtp_fd, &slot, &k, BPF_F_LOCK) < 0 ? -errno : 0;
 }
 
@@ -324,26 +293,7 @@ int dp_fp_rtp_get(dp_fp_t *fp, uint32_t slot, dp_rtpstat_t *rs, dp_pol_t *pol, u
     struct fp_rtp k;
     if (arm && bpf_map_lookup_elem(fp->arm_fd, &slot, arm) < 0) return -errno;
     if (bpf_map_lookup_elem_flags(fp->rtp_fd, &slot, &k, BPF_F_LOCK) < 0) return -errno;
-    if (pol) {
-        memset(pol, 0, sizeof(*pol));
-        pol->on = k.pol_on;
-        pol->two_rate = k.pol_two_rate;
-        bucket_in(&pol->c, &k.pol_c);
-        bucket_in(&pol->p, &k.pol_p);
-    }
-    memset(rs, 0, sizeof(*rs));
-    rs->init = k.init;
-    rs->pt = k.pt;
-    rs->max_seq = k.max_seq;
-    rs->ssrc = k.ssrc;
-    rs->cycles = k.cycles;
-    rs->base_seq = k.base_seq;
-    rs->bad_seq = k.bad_seq;
-    rs->clock = k.clock;
-    rs->prev_ts = k.prev_ts;
-    rs->prev_arr_ns = k.prev_arr_ns;
-    rs->received = k.received;
-    rs->lost_before = k.lost_before;
-    rs->jitter16_ns = k.jitter16_ns;
+    if (pol) *pol = k.pol;
+    *rs = k.rs;
     return 0;
 }

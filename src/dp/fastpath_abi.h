@@ -6,6 +6,8 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 
+#include "dp/rtp_math.h"
+
 #define FP_AF_INET 2
 #define FP_AF_INET6 10
 
@@ -45,24 +47,15 @@ struct fp_stat {
     __u64 last_ns; /* CLOCK_MONOTONIC of the last packet received by this gate, 0 = none */
 };
 
-/* A token bucket as dp_bucket_t (src/dp/dp_pkt.h): tokens in nano-bytes. */
-struct fp_bucket {
-    __u64 tokens_nb, depth_nb, full_ns, last_ns;
-    __u32 rate, pad;
-};
-
 /* fp_rtp: per gate slot, the state of its offloaded RTP channel: the receive statistics of
- * its RTP stream (the fields and algorithm of dp_rtpstat_t, src/dp/dp_pkt.c, RFC 3550 A.1
- * and A.8) and the gate's policer (dp_pol_t, dp_pol_admit). One state per stream, so updates
- * from several CPUs serialise on the spin lock. */
+ * its RTP stream and the gate's policer, the worker's own structs updated by the same
+ * functions (rtp_math.h), so that the loader copies them in and out whole. One state per
+ * stream, so updates from several CPUs serialise on the spin lock. */
 struct fp_rtp {
     struct bpf_spin_lock lock;
-    __u8 init, pt;
-    __u16 max_seq;
-    __u32 ssrc, cycles, base_seq, bad_seq, clock, prev_ts, pad;
-    __u64 prev_arr_ns, received, lost_before, jitter16_ns;
-    __u8 pol_on, pol_two_rate, pad2[6];
-    struct fp_bucket pol_c, pol_p; /* committed (sdr, mbs), peak (pdr, pdr * dvt) */
+    __u32 pad;
+    dp_rtpstat_t rs;
+    dp_pol_t pol; /* committed (sdr, mbs), peak (pdr, pdr * dvt) */
 };
 
 #endif

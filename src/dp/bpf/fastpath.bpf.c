@@ -5,9 +5,10 @@
  * A packet whose (destination address, port) is an offloaded RTP channel and whose source is
  * the channel's accepted remote, an RTP packet of version 2 and at least 12 bytes (not RTCP
  * multiplexed on the RTP port: all RTCP stays with the workers), is accounted in the
- * stream's loss and jitter state (fp_rtp, the algorithm of dp_rtpstat_update), rewritten as
- * the relay would send it (source = peer gate's local address and port, destination = the
- * peer's remote, DSCP of the peer gate, TTL/hop limit 64), counted, and either continues up
+ * stream's loss and jitter state and policed (fp_rtp, by the worker's own arithmetic:
+ * rtp_math.h, shared with dp_pkt.c), rewritten as the relay would send it (source = peer
+ * gate's local address and port, destination = the peer's remote, DSCP of the peer gate,
+ * TTL/hop limit 64), counted, and either continues up
  * the stack (local destination, on lo) or leaves through the peer's interface
  * (bpf_redirect_neigh). Everything else is left untouched for the socket path:
  * TC_ACT_UNSPEC (other filters still run). The userspace worker decides what is offloaded
@@ -81,115 +82,6 @@ struct {
     __type(value, __u32);
 } fp_hold SEC(".maps");
 
-/* ---- RTP loss and jitter: dp_pkt.c's dp_rtpstat_update, line for line ---- */
-
-#define NS_PER_S 1000000000ull
-#define MAX_DROPOUT 3000
-#define MAX_MISORDER 100
-#define SEQ_MOD 65536u
-
-static __always_inline __u32 rtp_clock(__u8 pt)
-{
-    switch (pt) {
-    case 6: return 16000;
-    case 10: case 11: return 44100;
-    case 14: case 25: case 26: case 28: case 31: case 32: case 33: case 34: return 90000;
-    case 16: return 11025;
-    case 17: return 22050;
-    default: return 8000;
-    }
-}
-
-static __always_inline __u64 lost_now(const struct fp_rtp *s)
-{
-    if (!s->init) return 0;
-    __u64 ext_max = (__u64)s->cycles + s->max_seq;
-    __u64 expected = ext_max - s->base_seq + 1;
-    return expected > s->received ? expected - s->received : 0;
-}
-
-/* Called with s->lock held: no helper, no call, no loop. */
-static __always_inline void rtp_update(struct fp_rtp *s, __u8 pt, __u16 seq, __u32 ts,
-                                       __u32 ssrc, __u64 now)
-{
-    int restart = !s->init || ssrc != s->ssrc;
-    if (!restart) { /* RFC 3550 A.1 without probation, as seq_update */
-        __u16 udelta = (__u16)(seq - s->max_seq);
-        if (udelta < MAX_DROPOUT) {
-            if (seq < s->max_seq) s->cycles += SEQ_MOD;
-            s->max_seq = seq;
-        } else if (udelta <= SEQ_MOD - MAX_MISORDER) {
-            if (seq != s->bad_seq) { /* first sight of a big jump: wait */
-                s->bad_seq = (seq + 1u) & (SEQ_MOD - 1);
-                return;
-            }
-            restart = 1; /* the jump repeated: the sender restarted */
-        }
-    }
-    if (restart) {
-        s->lost_before += lost_now(s);
-        s->init = 1;
-        s->ssrc = ssrc;
-        s->pt = pt;
-        s->clock = rtp_clock(pt);
-        s->max_seq = seq;
-        s->base_seq = seq;
-        s->cycles = 0;
-        s->bad_seq = SEQ_MOD + 1;
-        s->received = 0;
-        s->prev_arr_ns = 0;
-        s->jitter16_ns = 0;
-    }
-    if (pt != s->pt) { /* codec change: the clock may differ, restart the jitter estimate */
-        s->pt = pt;
-        s->clock = rtp_clock(pt);
-        s->prev_arr_ns = 0;
-    }
-    s->received++;
-    if (s->prev_arr_ns) { /* RFC 3550 A.8; signed division by hand (BPF has none before v4) */
-        __s64 arr = (__s64)(now - s->prev_arr_ns);
-        __s64 x = (__s64)(__s32)(ts - s->prev_ts) * (__s64)NS_PER_S;
-        __u32 clk = s->clock;
-        __s64 sent = x < 0 ? -(__s64)((__u64)-x / clk) : (__s64)((__u64)x / clk);
-        __s64 d = arr - sent;
-        if (d < 0) d = -d;
-        __u64 j = s->jitter16_ns;
-        s->jitter16_ns = j + (__u64)d - ((j + 8) >> 4); /* never below 0: (j + 8) >> 4 <= j + d */
-    }
-    s->prev_arr_ns = now ? now : 1;
-    s->prev_ts = ts;
-}
-
-/* ---- the policer: dp_pkt.c's dp_pol_admit, line for line ---- */
-
-static __always_inline void bucket_refill(struct fp_bucket *b, __u64 now)
-{
-    __u64 el = now > b->last_ns ? now - b->last_ns : 0;
-    b->last_ns = now;
-    if (el >= b->full_ns) { /* also keeps el * rate below depth_nb + rate: no overflow */
-        b->tokens_nb = b->depth_nb;
-        return;
-    }
-    __u64 t = b->tokens_nb + el * b->rate;
-    b->tokens_nb = t > b->depth_nb ? b->depth_nb : t;
-}
-
-/* Called with s->lock held. */
-static __always_inline int pol_admit(struct fp_rtp *s, __u32 len, __u64 now)
-{
-    if (!s->pol_on) return 1;
-    __u64 need = (__u64)len * NS_PER_S;
-    bucket_refill(&s->pol_c, now);
-    if (s->pol_c.tokens_nb < need) return 0;
-    if (s->pol_two_rate) {
-        bucket_refill(&s->pol_p, now);
-        if (s->pol_p.tokens_nb < need) return 0;
-        s->pol_p.tokens_nb -= need;
-    }
-    s->pol_c.tokens_nb -= need;
-    return 1;
-}
-
 enum { FP_NOT_MINE = 0, FP_RELAY = 1, FP_POLICED = 2 };
 
 /* Account the RTP packet p (12 bytes readable, len bytes of UDP payload) in its stream's
@@ -198,10 +90,8 @@ enum { FP_NOT_MINE = 0, FP_RELAY = 1, FP_POLICED = 2 };
  * one that owns the state (being withdrawn or replaced): the socket path takes the packet. */
 static __always_inline int rtp_account(const struct fp_chan *v, const __u8 *p, __u32 len)
 {
-    __u8 pt = p[1] & 0x7f;
-    __u16 seq = (__u16)(p[2] << 8 | p[3]);
-    __u32 ts = (__u32)p[4] << 24 | (__u32)p[5] << 16 | (__u32)p[6] << 8 | p[7];
-    __u32 ssrc = (__u32)p[8] << 24 | (__u32)p[9] << 16 | (__u32)p[10] << 8 | p[11];
+    dp_rtp_hdr_t h;
+    dp_rm_hdr(&h, p);
     __u32 k = v->rx_slot, gen = v->gen;
     __u32 *hold = bpf_map_lookup_elem(&fp_hold, &k);
     if (!hold || *hold) return FP_NOT_MINE;
@@ -211,9 +101,9 @@ static __always_inline int rtp_account(const struct fp_chan *v, const __u8 *p, _
     if (!arm || !s) return FP_NOT_MINE;
     int r = FP_NOT_MINE;
     bpf_spin_lock(&s->lock);
-    if (*arm == gen) {
-        rtp_update(s, pt, seq, ts, ssrc, now);
-        r = pol_admit(s, len, now) ? FP_RELAY : FP_POLICED;
+    if (*arm == gen) { /* rtp_math.h: inlined, no call or helper under the lock */
+        dp_rm_rtp(&s->rs, &h, now);
+        r = dp_rm_admit(&s->pol, len, now) ? FP_RELAY : FP_POLICED;
     }
     bpf_spin_unlock(&s->lock);
     return r;
