@@ -85,7 +85,7 @@ class Bgfd:
         conf = hb.bgfd_conf(max_gates=args.max_gates) + (
             "[li]\nkey_file = %s\ndf = %s\noperator_id = BENCH\nmax_share_pct = 100\n"
             "log_file = %s\nstatus_file = %s\n"
-            % (self.key, cap.LI_SINK, os.path.join(self.work, "li-bench.log"), self.status)
+            % (self.key, args.df_addr, os.path.join(self.work, "li-bench.log"), self.status)
             + ("send_cpus = %s\n" % args.li_cpus if args.li_cpus else ""))
         self.mgc = hb.Mgc()
         self.p = hb.start_bgfd(args.build, self.work, conf, args.relay_cpu, cap.RT)
@@ -221,9 +221,35 @@ def wait_quiet(args, bgfd):
     return seen
 
 
+DROP_DEV = ("bgfbench-li0", "bgfbench-li1")
+DROP_NET = ("198.18.255.1/24", "198.18.255.2")  # RFC 2544's benchmarking range
+
+
+def drop_df(up):
+    """--df drop: the delivery function's address on a veth whose peer is down. The kernel
+    takes each copy through routing, the neighbour table and the device as it would towards
+    a DF on another host, then drops it and counts it (tx_dropped); on loopback the copies
+    would instead be received on this host, in the same per-CPU queue as the relay's own
+    packets, and delay those queued behind them. (This kernel has no dummy device.)"""
+    subprocess.run(["ip", "link", "del", DROP_DEV[0]], capture_output=True)
+    if up:
+        for cmd in (["ip", "link", "add", DROP_DEV[0], "type", "veth", "peer", "name", DROP_DEV[1]],
+                    ["ip", "addr", "add", DROP_NET[0], "dev", DROP_DEV[0]],
+                    ["ip", "link", "set", DROP_DEV[0], "up"],
+                    ["ip", "neigh", "replace", DROP_NET[1], "lladdr", "02:00:00:00:00:02", "dev",
+                     DROP_DEV[0], "nud", "permanent"]):
+            subprocess.run(cmd, check=True)
+
+
+def drop_count():
+    with open("/sys/class/net/%s/statistics/tx_dropped" % DROP_DEV[0]) as f:
+        return int(f.read())
+
+
 def run_arm(args, bgfd, n, tapped, targets, raw):
     path = os.path.join(args.out, "li-calls.txt")
     busy = wait_quiet(args, bgfd)
+    tx0 = drop_count() if args.df == "drop" else 0
     bgfd.prepare(n, tapped, targets, path)
     try:
         taps = bgfd.taps_now()
@@ -235,6 +261,9 @@ def run_arm(args, bgfd, n, tapped, targets, raw):
     finally:
         bgfd.release()
     st = {k: float(v) for k, v in (kv.split("=") for kv in out.stdout.split())}
+    if args.df == "drop":
+        time.sleep(0.05)  # the send thread's last copies
+        st["sink_pkts"] = drop_count() - tx0
     st["taps_status"] = taps
     after = foreign_rt({os.getpid(), bgfd.p.pid})
     st["foreign_rt"] = sorted(set(busy + after))
@@ -500,6 +529,10 @@ def main():
     ap.add_argument("--bound-us", type=float, default=5.0)
     ap.add_argument("--gen-cpu", default="0")
     ap.add_argument("--relay-cpu", default="1")
+    ap.add_argument("--df", choices=("sink", "drop"), default="sink",
+                    help="sink: the copies to a UDP sink on loopback (rtpgen -S counts them); "
+                         "drop: to a veth whose peer is down, which counts and drops them "
+                         "(needs root)")
     ap.add_argument("--li-cpus", default="",
                     help="[li] send_cpus for bgfd (default: the send thread shares the relay CPU)")
     ap.add_argument("--seed", type=int, default=1)
@@ -538,13 +571,22 @@ def main():
         args.licn = os.path.join(args.build, "bgf-licn")
         os.makedirs(rawdir, exist_ok=True)
         print("li_latency: bgfd, N=%d calls, %d rounds of %.1f s, arms %s; generator CPU %s, "
-              "bgfd CPU %s, LI send thread CPU %s, %s; latency from kernel TX/RX timestamps "
-              "(rtpgen -K)"
+              "bgfd CPU %s, LI send thread CPU %s, copies to %s, %s; latency from kernel "
+              "TX/RX timestamps (rtpgen -K)"
               % (args.calls, args.rounds, args.measure, ", ".join(a for a, _, _ in arms),
                  args.gen_cpu, args.relay_cpu, args.li_cpus or args.relay_cpu,
+                 "a veth that drops them" if args.df == "drop" else "a loopback sink",
                  "SCHED_FIFO" if cap.RT else "normal scheduling"),
               flush=True)
-        man, elapsed = measure(args, arms, rng, rawdir)
+        args.df_addr = cap.LI_SINK
+        if args.df == "drop":
+            drop_df(True)
+            args.df_addr = DROP_NET[1] + ":" + cap.LI_SINK.rsplit(":", 1)[1]
+        try:
+            man, elapsed = measure(args, arms, rng, rawdir)
+        finally:
+            if args.df == "drop":
+                drop_df(False)
         with open(os.path.join(rawdir, "manifest.json"), "w") as f:
             json.dump({"args": {k: getattr(args, k) for k in ("calls", "rounds", "measure",
                                                                 "mixed", "no_separate")},

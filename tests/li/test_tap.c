@@ -605,6 +605,28 @@ static void send_thread_runs_on_the_configured_cpus(void **state)
     assert_non_null(strstr(err, "send_cpus"));
 }
 
+/* While copies flow the send thread looks at its queue by itself: a worker that queued a
+ * copy without waking it (li_sender_kick not called) still sees it leave within moments. */
+static void while_copies_flow_they_leave_without_a_wake_up(void **state)
+{
+    env_t *e = *state;
+    const uint32_t t[1] = {11};
+    li_tap_t tap = {0};
+    li_tap_conf_t c = tapconf(11, 1, t);
+    li_tap_update(&tap, &c);
+    li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
+                           (const uint8_t *)"flow", 4, 0);
+    assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1); /* woken once */
+    uint8_t buf[2048];
+    int tos;
+    x3_inner_t in;
+    assert_int_equal(get_pdu(e, buf, sizeof buf, &tos, &in).seq, 0);
+    for (uint32_t i = 1; i <= 5; i++) {
+        assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1); /* no kick */
+        assert_int_equal(get_pdu(e, buf, sizeof buf, &tos, &in).seq, i);     /* within 1 s */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,6 +645,7 @@ int main(void)
         cmocka_unit_test(full_queue_drops_copies_counts_them_and_leaves_a_sequence_gap),
         cmocka_unit_test(send_thread_runs_time_shared_under_real_time_workers),
         cmocka_unit_test(send_thread_runs_on_the_configured_cpus),
+        cmocka_unit_test_setup_teardown(while_copies_flow_they_leave_without_a_wake_up, setup_etsi, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
