@@ -445,7 +445,7 @@ static void reclaim_slots(dp_t *dp, bool wait)
     }
 }
 
-static unsigned worker_of(const dp_t *dp, uint32_t ctx_id)
+unsigned dp_ctx_worker(const dp_t *dp, uint32_t ctx_id)
 {
     return hash32(ctx_id) % dp->nworkers;
 }
@@ -476,7 +476,7 @@ int dp_gate_open(dp_t *dp, const dp_gate_req_t *req)
      * that taking the pair over costs nothing */
     if (c->peer >= 0) c->worker = dp->ctl[c->peer].worker;
     else if (pair->worker >= 0) c->worker = (uint16_t)pair->worker;
-    else c->worker = (uint16_t)worker_of(dp, req->ctx_id);
+    else c->worker = (uint16_t)dp_ctx_worker(dp, req->ctx_id);
     int from = pair->worker;
     if (from >= 0 && from != c->worker)
         wait_done(dp, (unsigned)from, pair->park_seq); /* its last gate there is closed */

@@ -228,5 +228,7 @@ void *dp_worker_main(void *arg);
 uint64_t dp_now_ns(void);
 /* Apply the DSCP to a socket of the given family. */
 int dp_set_dscp(int fd, int family, uint8_t dscp);
+/* The worker a context's first gate goes to when its port has no parked pair (dp.c). */
+unsigned dp_ctx_worker(const dp_t *dp, uint32_t ctx_id);
 
 #endif

@@ -42,16 +42,6 @@ static int gate_worker(dp_t *dp, uint32_t gate_id)
     return -1;
 }
 
-/* dp.c's placement of a context's first gate on a fresh port: hash(ctx_id) % workers. */
-static uint32_t hash32(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    return x ^ (x >> 16);
-}
-
 typedef struct fx {
     dp_t *dp;
     uint32_t c1, c2;
@@ -120,9 +110,12 @@ static void move_to(dp_t *dp, dp_gate_req_t *r, uint32_t ctx)
 }
 
 /* The common story: A<->B flows, B latches Y's NATed source; B moves to C's context. */
+/* c2 == 0: a context that dp places on another worker than c1's. */
 static void move_story(unsigned workers, unsigned off, uint32_t c1, uint32_t c2)
 {
     dp_t *dp = t_start(workers, 8, 0);
+    for (uint32_t k = c1 + 1; !c2; k++)
+        if (dp_ctx_worker(dp, k) != dp_ctx_worker(dp, c1)) c2 = k;
     fx_t f = fx_open(dp, off, c1, c2, NULL);
     relay(f.y, &f.b, 1, 3, f.x, &f.a); /* Y -> B -> A -> X; B latches Y's real source */
     relay(f.x, &f.a, 1, 3, f.y, &f.b); /* X -> A -> B -> Y at the latched source */
@@ -180,9 +173,7 @@ static void move_pairs_with_the_new_context_keeping_latch_counters_and_rtp_state
 
 static void move_to_a_context_on_another_worker_hands_the_gate_over_with_its_state(void **state)
 {
-    uint32_t c2 = 2;
-    while (hash32(c2) % 2 == hash32(1) % 2) c2++;
-    move_story(2, 4620, 1, c2);
+    move_story(2, 4620, 1, 0);
 }
 
 /* Moved into a context with no gate of its stream: B and its old peer A both drop what they
@@ -338,7 +329,7 @@ static void fp_story(unsigned workers, unsigned off)
         return;
     }
     uint32_t c2 = 2;
-    while (workers > 1 && hash32(c2) % 2 == hash32(1) % 2) c2++;
+    while (workers > 1 && dp_ctx_worker(dp, c2) == dp_ctx_worker(dp, 1)) c2++;
     fx_t f = fx_open(dp, off, 1, c2, no_latch);
     if (workers > 1) assert_int_not_equal(gate_worker(dp, 1), gate_worker(dp, 3));
     netaddr_t ysdp = f.rb.remote_rtp; /* without latching B sends to its Remote */
