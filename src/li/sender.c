@@ -142,11 +142,15 @@ int li_sender_sync(li_sender_t *s, int timeout_ms)
     if (!s) return 0;
     s->kick = true;
     li_sender_kick(s);
-    for (int waited = 0;; waited++) {
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
         if (atomic_load_explicit(&s->tail, memory_order_acquire) ==
             atomic_load_explicit(&s->head, memory_order_relaxed))
             return 0;
-        if (waited >= timeout_ms * 10) return -ETIMEDOUT;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)
+            return -ETIMEDOUT;
         nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
     }
 }
@@ -156,9 +160,8 @@ void li_sender_free(li_sender_t *s)
     if (!s) return;
     if (s->running) { /* the thread sends what is queued before it ends */
         atomic_store(&s->stop, true);
-        s->kick = true;
-        atomic_store(&s->sleeping, true); /* make the kick write */
-        li_sender_kick(s);
+        uint64_t one = 1; /* wakes it from any sleep; a nap ends by itself */
+        (void)!write(s->efd, &one, sizeof one);
         pthread_join(s->thread, NULL);
     }
     if (s->fd >= 0) close(s->fd);

@@ -107,7 +107,7 @@ void li_sender_each_target(const li_sender_t *s,
                            void *arg);
 
 /* Worker side of the queue (tap.c): room for a record with `bytes` of datagrams, or NULL when
- * full; li_sender_commit publishes it to the send thread. */
+ * full; li_queue_commit publishes it to the send thread. */
 li_rec_t *li_queue_reserve(li_sender_t *s, size_t bytes);
 void li_queue_commit(li_sender_t *s, li_rec_t *r);
 

@@ -62,8 +62,8 @@ void li_tap_update(li_tap_t *tap, const li_tap_conf_t *conf);
  * -EMSGSIZE / -ENOBUFS (queue full: counted, the sequence numbers skip them). */
 int li_tap_copy(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt);
 
-/* Worker thread, once per round in which it called li_tap_copy: wakes the send thread if it
- * sleeps (one eventfd write at most). */
+/* Worker thread, at the end of each round: wakes the send thread if copies were queued since
+ * the last call and it sleeps (one eventfd write at most; otherwise a load and a return). */
 void li_sender_kick(li_sender_t *s);
 
 #endif
