@@ -120,8 +120,8 @@ typedef struct dp_config {
      * li_update NULL = the tap settings are copied and sequence numbers restarted on change. */
     int (*li_copy)(li_sender_t *s, li_tap_t *tap, li_dir_t dir, const li_packet_t *pkt);
     void (*li_update)(li_tap_t *tap, const li_tap_conf_t *conf);
-    /* li_sender_kick: called once at the end of a worker round in which li_copy was called
-     * (the copies are queued; their sender is woken here). NULL = nothing to do. */
+    /* li_sender_kick: called at the end of every worker round (it does nothing unless the
+     * round queued copies and their sender sleeps). NULL = nothing to do. */
     void (*li_kick)(li_sender_t *s);
     dp_fast_path_t fast_path; /* DP_FAST_PATH_TC: dp_start fails when it cannot be loaded */
     /* false (default): a gate is offloaded once RTP has been relayed through its socket, so

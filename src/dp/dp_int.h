@@ -185,7 +185,6 @@ typedef struct dp_worker {
     int32_t *pair_slot;  /* per pool pair: the gate that has it, or DP_PAIR_NONE / _PARKED */
     int *pair_fd;        /* per pool pair: its RTP and RTCP sockets, while registered here */
     uint64_t parked_drops; /* datagrams dropped by parked pairs */
-    bool li_kick;        /* copies queued this round: li_kick at its end */
     uint64_t ev_lost;
     uint8_t (*buf)[DP_PKT_MAX];
     struct mmsghdr rx[DP_BATCH], tx[DP_BATCH];

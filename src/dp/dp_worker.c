@@ -364,6 +364,21 @@ static uint64_t fp_last_ns(dp_worker_t *w, const dp_gate_t *g, int c)
 
 /* ---- control requests ---- */
 
+/* The gate is this worker's from now on: its socket pair registered with our epoll (unless
+ * it already is) and found by its tag, the gate in our list. */
+static void take_in(dp_worker_t *w, int32_t slot, bool registered)
+{
+    dp_gate_t *g = &w->dp->gates[slot];
+    for (int c = 0; c < 2; c++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(g->pair, c)};
+        if (!registered) epoll_ctl(w->epfd, EPOLL_CTL_ADD, g->ch[c].fd, &ev);
+        w->pair_fd[g->pair * 2 + c] = g->ch[c].fd;
+    }
+    w->pair_slot[g->pair] = slot;
+    g->wpos = w->nlist;
+    w->list[w->nlist++] = slot;
+}
+
 static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
 {
     dp_t *dp = w->dp;
@@ -383,20 +398,14 @@ static void gate_open(dp_worker_t *w, const dp_msg_t *m, uint64_t now)
         if (m->set_dscp) dp_set_dscp(g->ch[c].fd, netaddr_family(&m->req.local), g->dscp);
         g->ch[c].local = m->req.local;
         netaddr_set_port(&g->ch[c].local, (uint16_t)(netaddr_port(&m->req.local) + c));
-        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(m->pair, c)};
-        if (m->from_worker == (int)w->idx) continue; /* parked here: nothing to do */
         /* Parked with another worker: move the registration. That worker may still hold an
          * event of the socket from before, for the round it is in, and drop what it reads
          * then as a parked pair's; only datagrams that arrive within that round of the open
          * can be concerned (a peer learns the port from the reply, a round trip later). */
-        if (m->from_worker >= 0) epoll_ctl(dp->w[m->from_worker].epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
-        epoll_ctl(w->epfd, EPOLL_CTL_ADD, g->ch[c].fd, &ev);
+        if (m->from_worker >= 0 && m->from_worker != (int)w->idx)
+            epoll_ctl(dp->w[m->from_worker].epfd, EPOLL_CTL_DEL, g->ch[c].fd, NULL);
     }
-    w->pair_slot[m->pair] = m->slot;
-    w->pair_fd[m->pair * 2] = m->fd[0];
-    w->pair_fd[m->pair * 2 + 1] = m->fd[1];
-    g->wpos = w->nlist;
-    w->list[w->nlist++] = m->slot;
+    take_in(w, m->slot, m->from_worker == (int)w->idx); /* parked here: registered already */
     apply_conf(w, g, &m->req, DP_MOD_ALL, now);
     publish(dp, m->slot);
     fp_sync(w, m->slot);
@@ -463,14 +472,7 @@ static void gate_rejoin(dp_worker_t *w, const dp_msg_t *m)
     dp_t *dp = w->dp;
     dp_gate_t *g = &dp->gates[m->slot];
     if (m->from_worker >= 0) {
-        for (int c = 0; c < 2; c++) {
-            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_of(g->pair, c)};
-            epoll_ctl(w->epfd, EPOLL_CTL_ADD, g->ch[c].fd, &ev);
-            w->pair_fd[g->pair * 2 + c] = g->ch[c].fd;
-        }
-        w->pair_slot[g->pair] = m->slot;
-        g->wpos = w->nlist;
-        w->list[w->nlist++] = m->slot;
+        take_in(w, m->slot, false);
         w->hang_at[g->wpos] = g->hang_ns && !g->hang_fired ? g->active_ns + g->hang_ns : UINT64_MAX;
     } else {
         fp_withdraw(w, m->slot);
@@ -584,7 +586,7 @@ static bool admit(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int i, u
 
 /* The forwarded packets of a batch, copied for interception (tapped side(s) only). The copies
  * are only made into the sender's queue here (li/tap.h: memcpy, no system call); its own
- * thread sends them, woken once at the end of the round (li_kick). */
+ * thread sends them, woken at the end of the round if need be (li_kick). */
 static void li_copies(dp_worker_t *w, int32_t slot, int32_t peer_slot, int c, int ntx)
 {
     dp_t *dp = w->dp;
@@ -606,7 +608,6 @@ static void li_copies(dp_worker_t *w, int32_t slot, int32_t peer_slot, int c, in
             dp->cfg.li_copy(w->li, &peer->tap, LI_DIR_TO_TARGET, &pk);
         }
     }
-    w->li_kick = true;
 }
 
 static void send_batch(dp_worker_t *w, dp_gate_t *g, dp_gate_t *peer, int c, int ntx)
@@ -768,10 +769,8 @@ void *dp_worker_main(void *arg)
         if (!drain_ring(w, now)) break;
         for (int i = 0; i < n; i++)
             if (evs[i].data.u64 != TAG_WAKE) on_readable(w, evs[i].data.u64, now);
-        if (w->li_kick) { /* the round's copies are queued: wake their sender */
-            w->li_kick = false;
-            if (w->dp->cfg.li_kick) w->dp->cfg.li_kick(w->li);
-        }
+        if (w->li && w->dp->cfg.li_kick) /* wakes the sender if this round queued copies */
+            w->dp->cfg.li_kick(w->li);
         for (uint32_t k = 0; k < w->ndirty; k++)
             if (w->dp->gates[w->dirty[k]].dirty) publish(w->dp, w->dirty[k]);
         w->ndirty = 0;
