@@ -163,13 +163,13 @@ static int setup_signals(bgfd_t *b)
     return mg_loop_add(b->loop, b->sigfd, MG_EV_READ, on_signal, b);
 }
 
-/* Start interception control, data plane, transport and engine, in that order. */
 /* The gate requests of a round of the event loop reach the workers with one wake-up. */
 static void flush_dp(void *dp)
 {
     dp_flush(dp);
 }
 
+/* Start interception control, data plane, transport and engine, in that order. */
 static int start(bgfd_t *b, char *err, size_t errlen)
 {
     mg_config_t *c = &b->cfg;
