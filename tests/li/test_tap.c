@@ -128,6 +128,15 @@ static li_tap_conf_t tapconf(uint64_t cid, int n, const uint32_t *t)
     return c;
 }
 
+/* A tap switched on for cid with the n target ids t, as a gate's would be. */
+static li_tap_t tap_on(uint64_t cid, int n, const uint32_t *t)
+{
+    li_tap_t tap = {0};
+    li_tap_conf_t c = tapconf(cid, n, t);
+    li_tap_update(&tap, &c);
+    return tap;
+}
+
 /* Receive one ETSI copy and check it decodes; returns the decoded PDU (views into buf). */
 static x3_pdu_t get_pdu(env_t *e, uint8_t *buf, size_t cap, int *tos, x3_inner_t *in)
 {
@@ -144,9 +153,7 @@ static void one_copy_per_target_with_sequence_per_target(void **state)
 {
     env_t *e = *state;
     const uint32_t t[3] = {0xffffff00, 0xffffff01, 0x12345678};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(305419896, 3, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(305419896, 3, t);
     const uint8_t rtp[] = "\x80\x00\x00\x01rtp-payload";
     for (int round = 0; round < 4; round++) {
         li_packet_t p = packet(e, "192.0.2.10:2222", "10.0.0.1:20000", "10.0.0.2:20002",
@@ -185,9 +192,7 @@ static void to_target_copies_show_the_packet_after_nat(void **state)
 {
     env_t *e = *state;
     const uint32_t t[1] = {7};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(99, 1, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(99, 1, t);
     const uint8_t pl[] = "to the target";
     li_packet_t p = packet(e, "198.51.100.7:4444", "10.0.0.2:20002", "10.0.0.1:20000",
                            "192.0.2.10:2222", pl, sizeof pl, 0);
@@ -207,9 +212,7 @@ static void mirror_point_option_picks_before_or_after_nat_for_both_directions(vo
     for (int k = 0; k < 2; k++) {
         env_t *e = make_env(LI_FMT_ETSI, pts[k], base_port() + 1);
         const uint32_t t[1] = {1};
-        li_tap_t tap = {0};
-        li_tap_conf_t c = tapconf(5, 1, t);
-        li_tap_update(&tap, &c);
+        li_tap_t tap = tap_on(5, 1, t);
         const li_dir_t dirs[2] = {LI_DIR_FROM_TARGET, LI_DIR_TO_TARGET};
         for (int d = 0; d < 2; d++) {
             li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
@@ -231,9 +234,7 @@ static void ipv6_packets_travel_inside_ipv4_as_payload_format_6(void **state)
 {
     env_t *e = *state;
     const uint32_t t[2] = {0xa, 0xb};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(42, 2, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(42, 2, t);
     const uint8_t pl[] = "six";
     li_packet_t p = packet(e, "[2001:db8::10]:2222", "[2001:db8::1]:20000", "[2001:db8::2]:20002",
                            "[2001:db8::20]:4444", pl, sizeof pl, 34);
@@ -254,13 +255,11 @@ static void ipv6_packets_travel_inside_ipv4_as_payload_format_6(void **state)
 static void update_keeps_sequence_for_same_correlation_and_restarts_for_new(void **state)
 {
     const uint32_t t[3] = {1, 2, 1}; /* a repeated target id gets one copy */
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(10, 3, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(10, 3, t);
     assert_int_equal(tap.conf.ntargets, 2);
     tap.seq[0] = 100, tap.seq[1] = 200;
     const uint32_t t2[2] = {2, 3}; /* target 1 dropped, 3 added: 2 keeps its sequence */
-    c = tapconf(10, 2, t2);
+    li_tap_conf_t c = tapconf(10, 2, t2);
     li_tap_update(&tap, &c);
     assert_int_equal(tap.conf.ntargets, 2);
     assert_int_equal(tap.seq[0], 200);
@@ -300,9 +299,7 @@ static void large_packets_to_seven_targets_arrive_whole(void **state)
     static uint8_t big[10000], buf[16384];
     for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7);
     const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(3, 7, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(3, 7, t);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", big, sizeof big, 26);
     assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
     for (int i = 0; i < 7; i++) {
@@ -323,9 +320,7 @@ static void segmented_send_gives_one_datagram_per_target_with_dscp(void **state)
     for (int f = 0; f < 2; f++) {
         env_t *e = make_env_gso(fmts[f], LI_POINT_NATURAL, base_port() + 1, true);
         const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
-        li_tap_t tap = {0};
-        li_tap_conf_t c = tapconf(3, 7, t);
-        li_tap_update(&tap, &c);
+        li_tap_t tap = tap_on(3, 7, t);
         const uint8_t pl[] = "segmented";
         for (int round = 0; round < 3; round++) {
             li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", pl, sizeof pl, 46);
@@ -364,9 +359,7 @@ static void jmirror_copies_carry_intercept_and_session_ids(void **state)
 {
     env_t *e = make_env(LI_FMT_JMIRROR, LI_POINT_NATURAL, base_port() + 1);
     const uint32_t t[1] = {0xffffff00};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(0x100000002ull, 1, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(0x100000002ull, 1, t);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"jm", 2, 0);
     assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1);
@@ -393,9 +386,7 @@ static void copies_are_counted_per_target(void **state)
 {
     env_t *e = *state;
     const uint32_t t[2] = {1, 2};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(3, 2, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(3, 2, t);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"x", 1, 0);
     for (int i = 0; i < 5; i++) assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 2);
@@ -447,9 +438,7 @@ static void copying_a_packet_allocates_nothing(void **state)
 #else
     env_t *e = *state;
     const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(3, 7, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(3, 7, t);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "[::1]:3", "[::2]:4", (const uint8_t *)"x", 1, 46);
     counting = 1;
     void *volatile probe = malloc(16); /* the counter does see allocations */
@@ -472,9 +461,7 @@ static void copies_still_queued_at_stop_are_all_sent(void **state)
 {
     env_t *e = make_env(LI_FMT_ETSI, LI_POINT_NATURAL, base_port() + 20);
     const uint32_t t[7] = {1, 2, 3, 4, 5, 6, 7};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(42, 7, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(42, 7, t);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"queued", 6, 0);
     for (int i = 0; i < 20; i++) assert_int_equal(li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p), 7);
@@ -515,9 +502,7 @@ static void full_queue_drops_copies_counts_them_and_leaves_a_sequence_gap(void *
     e->s = li_sender_new(&e->conf, err, sizeof err);
     if (!e->s) fail_msg("sender: %s", err);
     const uint32_t t[1] = {9};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(77, 1, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(77, 1, t);
     uint8_t pl[1000];
     memset(pl, 0x5a, sizeof pl);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", pl, sizeof pl, 0);
@@ -570,9 +555,7 @@ static void send_thread_runs_time_shared_under_real_time_workers(void **state)
     env_t *e = make_env(LI_FMT_ETSI, LI_POINT_NATURAL, base_port() + 22);
     pthread_setschedparam(pthread_self(), pol, &old);
     const uint32_t t[1] = {5};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(5, 1, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(5, 1, t);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"x", 1, 0);
     assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1); /* it has run */
@@ -611,9 +594,7 @@ static void while_copies_flow_they_leave_without_a_wake_up(void **state)
 {
     env_t *e = *state;
     const uint32_t t[1] = {11};
-    li_tap_t tap = {0};
-    li_tap_conf_t c = tapconf(11, 1, t);
-    li_tap_update(&tap, &c);
+    li_tap_t tap = tap_on(11, 1, t);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4",
                            (const uint8_t *)"flow", 4, 0);
     assert_int_equal(copy_sent(e->s, &tap, LI_DIR_FROM_TARGET, &p), 1); /* woken once */
