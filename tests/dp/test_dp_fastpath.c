@@ -670,6 +670,24 @@ static int paced_send(int fd, const netaddr_t *to, uint16_t *seq, uint32_t rate,
     return (int)sent;
 }
 
+/* Gate 1 (A, policed by pol) and gate 2 (B) in context 8 on ports from base, settled in the
+ * kernel: *x sends to A (at *a), *y receives what B relays, with receive timestamps. */
+static dp_gate_req_t open_policed(dp_t *dp, unsigned base, dp_policer_t pol, int *x, int *y,
+                                  netaddr_t *a)
+{
+    uint16_t pa = t_port(base), pb = t_port(base + 2), px = t_port(base + 4), py = t_port(base + 6);
+    dp_gate_req_t ra = t_req(1, 8, LO, pa, LO, px), rb = t_req(2, 8, LO, pb, LO, py);
+    ra.policer = pol;
+    assert_int_equal(dp_gate_open(dp, &ra), 0);
+    assert_int_equal(dp_gate_open(dp, &rb), 0);
+    int one = 1;
+    *x = t_ep(LO, px), *y = t_ep(LO, py);
+    setsockopt(*y, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    *a = t_addr(LO, pa);
+    settle(dp);
+    return ra;
+}
+
 /* A policed gate is offloaded; the kernel's token bucket (dp_pol_admit's) holds the rate
  * within 5 % of sdr, and after the offload is withdrawn the worker goes on with the kernel's
  * bucket, not a fresh full one: over both halves the accepted bytes are one burst (mbs) plus
@@ -677,15 +695,10 @@ static int paced_send(int fd, const netaddr_t *to, uint16_t *seq, uint32_t rate,
 static void policed_gate_is_offloaded_and_its_bucket_handed_back(void **st)
 {
     FP_START(dp, 0);
-    uint16_t pa = t_port(3150), pb = t_port(3152), px = t_port(3154), py = t_port(3156);
-    dp_gate_req_t ra = t_req(1, 8, LO, pa, LO, px), rb = t_req(2, 8, LO, pb, LO, py);
-    ra.policer = (dp_policer_t){.on = true, .sdr = 40000, .mbs = 20000};
-    assert_int_equal(dp_gate_open(dp, &ra), 0);
-    assert_int_equal(dp_gate_open(dp, &rb), 0);
-    int x = t_ep(LO, px), y = t_ep(LO, py), one = 1;
-    setsockopt(y, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-    netaddr_t a = t_addr(LO, pa);
-    settle(dp);
+    int x, y;
+    netaddr_t a;
+    dp_gate_req_t ra = open_policed(dp, 3150, (dp_policer_t){.on = true, .sdr = 40000, .mbs = 20000},
+                                    &x, &y, &a);
     uint16_t seq = 0;
     int sent = paced_send(x, &a, &seq, 80000, 1500); /* twice the rate, in the kernel */
     dp_gate_stats_t s = t_stats(dp, 1);
@@ -717,15 +730,11 @@ static void policed_gate_is_offloaded_and_its_bucket_handed_back(void **st)
 static void offloaded_two_rate_policer_holds_pdr(void **st)
 {
     FP_START(dp, 0);
-    uint16_t pa = t_port(3160), pb = t_port(3162), px = t_port(3164), py = t_port(3166);
-    dp_gate_req_t ra = t_req(1, 8, LO, pa, LO, px), rb = t_req(2, 8, LO, pb, LO, py);
-    ra.policer = (dp_policer_t){.on = true, .sdr = 80000, .mbs = 80000, .pdr = 30000, .dvt = 200000};
-    assert_int_equal(dp_gate_open(dp, &ra), 0);
-    assert_int_equal(dp_gate_open(dp, &rb), 0);
-    int x = t_ep(LO, px), y = t_ep(LO, py), one = 1;
-    setsockopt(y, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-    netaddr_t a = t_addr(LO, pa);
-    settle(dp);
+    int x, y;
+    netaddr_t a;
+    open_policed(dp, 3160,
+                 (dp_policer_t){.on = true, .sdr = 80000, .mbs = 80000, .pdr = 30000, .dvt = 200000},
+                 &x, &y, &a);
     uint16_t seq = 0;
     int sent = paced_send(x, &a, &seq, 60000, 1500);
     dp_gate_stats_t s = t_stats(dp, 1);
