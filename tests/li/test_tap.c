@@ -506,7 +506,13 @@ static void full_queue_drops_copies_counts_them_and_leaves_a_sequence_gap(void *
     uint8_t pl[1000];
     memset(pl, 0x5a, sizeof pl);
     li_packet_t p = packet(e, "1.1.1.1:1", "2.2.2.2:2", "3.3.3.3:3", "4.4.4.4:4", pl, sizeof pl, 0);
-    enum { N = 3000 }; /* 3 MB of copies made faster than they can be sent */
+    /* 3 MB of copies while the send thread sleeps (asleep since its start, and nobody wakes
+     * it: a worker would at the end of its round), so the 1 MiB queue surely fills */
+    for (int i = 0; i < 2000 && !atomic_load(&e->s->sleeping); i++)
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    assert_true(atomic_load(&e->s->sleeping));
+    nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL); /* blocked on its eventfd */
+    enum { N = 3000 };
     int queued = 0, dropped = 0;
     for (int i = 0; i < N; i++) {
         int r = li_tap_copy(e->s, &tap, LI_DIR_FROM_TARGET, &p);
